@@ -1,0 +1,127 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { SesameError } from './errors.ts';
+
+/**
+ * Sesame's configuration, read once from environment variables at start. Every field has a
+ * default beside it; units are in the names. The result is frozen.
+ */
+export interface Config {
+  /** Folder for the SQLite database and the generated secret key. */
+  dataDir: string;
+  /** Folder for the IdP signing key and `certificate.pem`. */
+  certsDir: string;
+  /** Public base URL that browsers and SPs use to reach Sesame, without a trailing slash. */
+  baseUrl: string;
+  port: number;
+  /** Interface the HTTP server listens on. */
+  host: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Key for encrypting stored secrets, base64 of 32 bytes; generated into the data folder if unset. */
+  secretKey?: string;
+  /** Password of the first administrator; generated and printed once if unset. */
+  adminPassword?: string;
+  adminUsername: string;
+  adminEmail: string;
+  keyBits: 2048 | 3072 | 4096;
+  certValidityDays: number;
+  sessionTtlSeconds: number;
+  /** How far NotBefore is set in the past, and how much clock skew AuthnRequests may have. */
+  samlClockSkewSeconds: number;
+  /** Lifetime of an assertion after it is issued. */
+  samlAssertionTtlSeconds: number;
+  /** Maximum age of an AuthnRequest's IssueInstant. */
+  samlRequestMaxAgeSeconds: number;
+  /** Maximum size of a decoded (and, for HTTP-Redirect, inflated) AuthnRequest. */
+  samlRequestMaxBytes: number;
+  /** Failed sign-ins allowed per account, and per client address, within the window. */
+  loginMaxFailuresPerAccount: number;
+  loginMaxFailuresPerAddress: number;
+  loginFailureWindowSeconds: number;
+  /** Value of Express's `trust proxy` setting, for deployments behind a reverse proxy. */
+  trustProxy: string | false;
+}
+
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const environmentSchema = z
+  .object({
+    SESAME_DATA_DIR: z.string().min(1).default('./data'),
+    SESAME_CERTS_DIR: z.string().min(1).default('./certs'),
+    SESAME_BASE_URL: z
+      .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
+      .default('http://localhost:8080'),
+    PORT: integer(0, 65535).default(8080),
+    SESAME_HOST: z.string().min(1).default('0.0.0.0'),
+    SESAME_LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+    SESAME_SECRET_KEY: z
+      .string()
+      .refine((value) => Buffer.from(value, 'base64').length === 32, {
+        error: 'must be base64 of exactly 32 bytes (try: openssl rand -base64 32)',
+      })
+      .optional(),
+    SESAME_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+    SESAME_ADMIN_USERNAME: z.string().min(1).default('admin'),
+    SESAME_ADMIN_EMAIL: z.email().default('admin@localhost.localdomain'),
+    SESAME_KEY_BITS: z.enum(['2048', '3072', '4096']).default('2048'),
+    SESAME_CERT_VALIDITY_DAYS: integer(1, 36500).default(3650),
+    SESAME_SESSION_TTL_SECONDS: integer(60, 31 * 24 * 3600).default(8 * 3600),
+    SESAME_SAML_CLOCK_SKEW_SECONDS: integer(0, 600).default(60),
+    SESAME_SAML_ASSERTION_TTL_SECONDS: integer(30, 3600).default(300),
+    SESAME_SAML_REQUEST_MAX_AGE_SECONDS: integer(30, 3600).default(300),
+    SESAME_SAML_REQUEST_MAX_BYTES: integer(1024, 1024 * 1024).default(64 * 1024),
+    SESAME_LOGIN_MAX_FAILURES_PER_ACCOUNT: integer(1, 1000).default(5),
+    SESAME_LOGIN_MAX_FAILURES_PER_ADDRESS: integer(1, 10000).default(20),
+    SESAME_LOGIN_FAILURE_WINDOW_SECONDS: integer(1, 24 * 3600).default(900),
+    SESAME_TRUST_PROXY: z.string().min(1).optional(),
+  })
+  .loose();
+
+/**
+ * Reads and validates the configuration from `env`. Throws `config_invalid` naming every
+ * variable that is wrong and what it must be.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = environmentSchema.safeParse(set);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+
+  // A misspelt variable would otherwise be ignored and its default used without a word.
+  const known = new Set(Object.keys(environmentSchema.shape));
+  for (const name of Object.keys(set)) {
+    if (name.startsWith('SESAME_') && !known.has(name)) problems.push(`${name} is not a known setting`);
+  }
+
+  if (!parsed.success || problems.length > 0) {
+    throw new SesameError('config_invalid', `Invalid configuration: ${problems.join('; ')}`);
+  }
+
+  const e = parsed.data;
+  return Object.freeze({
+    dataDir: path.resolve(e.SESAME_DATA_DIR),
+    certsDir: path.resolve(e.SESAME_CERTS_DIR),
+    baseUrl: e.SESAME_BASE_URL.replace(/\/+$/, ''),
+    port: e.PORT,
+    host: e.SESAME_HOST,
+    logLevel: e.SESAME_LOG_LEVEL,
+    secretKey: e.SESAME_SECRET_KEY,
+    adminPassword: e.SESAME_ADMIN_PASSWORD,
+    adminUsername: e.SESAME_ADMIN_USERNAME,
+    adminEmail: e.SESAME_ADMIN_EMAIL,
+    keyBits: Number(e.SESAME_KEY_BITS) as Config['keyBits'],
+    certValidityDays: e.SESAME_CERT_VALIDITY_DAYS,
+    sessionTtlSeconds: e.SESAME_SESSION_TTL_SECONDS,
+    samlClockSkewSeconds: e.SESAME_SAML_CLOCK_SKEW_SECONDS,
+    samlAssertionTtlSeconds: e.SESAME_SAML_ASSERTION_TTL_SECONDS,
+    samlRequestMaxAgeSeconds: e.SESAME_SAML_REQUEST_MAX_AGE_SECONDS,
+    samlRequestMaxBytes: e.SESAME_SAML_REQUEST_MAX_BYTES,
+    loginMaxFailuresPerAccount: e.SESAME_LOGIN_MAX_FAILURES_PER_ACCOUNT,
+    loginMaxFailuresPerAddress: e.SESAME_LOGIN_MAX_FAILURES_PER_ADDRESS,
+    loginFailureWindowSeconds: e.SESAME_LOGIN_FAILURE_WINDOW_SECONDS,
+    trustProxy: e.SESAME_TRUST_PROXY ?? false,
+  });
+}

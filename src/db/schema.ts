@@ -1,0 +1,106 @@
+import type { Generated } from 'kysely';
+
+/** Row types of Sesame's tables. Times are ISO 8601 text; expiries are epoch seconds. */
+export interface Database {
+  users: UsersTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  applications: ApplicationsTable;
+  application_groups: ApplicationGroupsTable;
+  events: EventsTable;
+  sessions: SessionsTable;
+  saml_request_ids: SamlRequestIdsTable;
+  login_failures: LoginFailuresTable;
+}
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  /** Lower-cased username, unique: usernames are unique without regard to case. */
+  username_key: string;
+  email: string;
+  email_key: string;
+  first_name: string;
+  last_name: string;
+  display_name: string;
+  password_hash: string | null;
+  status: 'active' | 'suspended';
+  is_admin: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface GroupsTable {
+  id: string;
+  name: string;
+  name_key: string;
+  created_at: string;
+}
+
+export interface GroupMembersTable {
+  group_id: string;
+  user_id: string;
+}
+
+export interface ApplicationsTable {
+  id: string;
+  slug: string;
+  template: 'databricks' | 'saml';
+  display_label: string;
+  sp_entity_id: string;
+  /** JSON array of `{ url, index, isDefault }`, in registration order. */
+  acs_urls: string;
+  sp_certificate: string | null;
+  require_signed_requests: number;
+  nameid_format: string;
+  nameid_source: 'email' | 'username';
+  sign_response: number;
+  sign_assertion: number;
+  /** JSON array of `{ name, nameFormat, source }` for the assertion's AttributeStatement. */
+  attributes: string;
+  default_relay_state: string | null;
+  active: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ApplicationGroupsTable {
+  application_id: string;
+  group_id: string;
+}
+
+export interface EventsTable {
+  id: Generated<number>;
+  time: string;
+  type: string;
+  outcome: 'success' | 'failure';
+  actor: string | null;
+  user_id: string | null;
+  username: string | null;
+  application_id: string | null;
+  application_slug: string | null;
+  source_ip: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  /** JSON object with type-specific detail; never a secret, assertion or cookie. */
+  details: string;
+}
+
+export interface SessionsTable {
+  sid: string;
+  data: string;
+  expires_at: number;
+}
+
+export interface SamlRequestIdsTable {
+  application_id: string;
+  request_id: string;
+  expires_at: number;
+}
+
+export interface LoginFailuresTable {
+  /** `account:<username key>` or `address:<ip>`. */
+  key: string;
+  failures: number;
+  window_started_at: number;
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { SesameError } from '../errors.ts';
+import { maxPasswordLength, minPasswordLength } from './passwords.ts';
+
+export const usernamePattern = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
+export const groupNamePattern = /^[^\u0000-\u001f\u007f]{1,128}$/;
+
+const profileText = z.string().max(128).regex(/^[^\u0000-\u001f\u007f]*$/, 'contains control characters');
+
+export const newUserSchema = z.strictObject({
+  username: z
+    .string()
+    .regex(usernamePattern, 'must be 1-128 letters, digits or . _ @ + - and start with a letter or digit'),
+  email: z.email('must be an email address').max(254),
+  firstName: profileText.default(''),
+  lastName: profileText.default(''),
+  displayName: profileText.default(''),
+  password: z.string().min(minPasswordLength).max(maxPasswordLength).optional(),
+  isAdmin: z.boolean().default(false),
+});
+
+export type NewUser = z.input<typeof newUserSchema>;
+
+export const passwordSchema = z
+  .string()
+  .min(minPasswordLength, `must be at least ${minPasswordLength} characters`)
+  .max(maxPasswordLength, `must be at most ${maxPasswordLength} characters`);
+
+/** Parses `value` with `schema`, or throws `input_invalid` naming each field and its rule. */
+export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+
+  const problems = parsed.error.issues.map((issue) => {
+    const field = issue.path.join('.') || 'value';
+    return `${field} ${issue.message}`;
+  });
+  throw new SesameError('input_invalid', `Invalid input: ${problems.join('; ')}`);
+}
