@@ -88,6 +88,8 @@ export interface EventsTable {
 
 export interface SessionsTable {
   sid: string;
+  /** The signed-in user, so that suspending a user can end their sessions. */
+  user_id: string | null;
   data: string;
   expires_at: number;
 }

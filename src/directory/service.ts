@@ -153,7 +153,7 @@ export function createDirectory(db: Db, insights: Insights): Directory {
         .where('id', '=', user.id)
         .execute();
       if (status === 'suspended') {
-        await db.deleteFrom('sessions').where('data', 'like', `%"userId":"${user.id}"%`).execute();
+        await db.deleteFrom('sessions').where('user_id', '=', user.id).execute();
       }
       await insights.record({
         type: 'user_update',

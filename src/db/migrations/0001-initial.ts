@@ -98,9 +98,11 @@ export function initialMigration(dialect: 'sqlite' | 'postgres'): Migration {
       await db.schema
         .createTable('sessions')
         .addColumn('sid', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text')
         .addColumn('data', 'text', (c) => c.notNull())
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
         .execute();
+      await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
       await db.schema.createIndex('sessions_expiry').on('sessions').column('expires_at').execute();
 
       await db.schema

@@ -1,0 +1,63 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Services } from './services.ts';
+import { configurePassport } from './web/auth.ts';
+import { errorHandler, notFound } from './web/errors.ts';
+import { certificateRouter } from './web/routes/certificate.ts';
+import { consoleRouter } from './web/routes/console.ts';
+import { samlRouter } from './web/routes/saml.ts';
+import { signInRouter } from './web/routes/sign-in.ts';
+import { sessionMiddleware } from './web/session.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Form bodies are small; an HTTP-POST SAMLRequest is base64, about 4/3 of its XML size. */
+function formBodyLimit(services: Services): number {
+  return Math.ceil((services.config.samlRequestMaxBytes * 4) / 3) + 8 * 1024;
+}
+
+/**
+ * Builds the Express application from the services. Tests use it without listening; `serve`
+ * listens on it.
+ */
+export function buildApp(services: Services): { app: Express; pruneSessions: () => Promise<number> } {
+  const app = express();
+  const insecureHttp = services.config.baseUrl.startsWith('http:');
+
+  app.set('trust proxy', services.config.trustProxy);
+  app.set('view engine', 'ejs');
+  app.set('views', path.join(root, 'views'));
+  app.disable('x-powered-by');
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'script-src': ["'self'"],
+          'form-action': ["'self'"],
+          // Upgrading to https would break a plain-http deployment such as localhost.
+          'upgrade-insecure-requests': insecureHttp ? null : [],
+        },
+      },
+      strictTransportSecurity: !insecureHttp,
+    }),
+  );
+  app.use('/static', express.static(path.join(root, 'public'), { maxAge: '1h', index: false }));
+  app.use(express.urlencoded({ extended: false, limit: formBodyLimit(services), parameterLimit: 50 }));
+
+  const { middleware, store } = sessionMiddleware(services);
+  const authenticator = configurePassport(services);
+  app.use(middleware);
+  app.use(authenticator.session());
+
+  app.use(signInRouter(services, authenticator));
+  app.use(consoleRouter(services));
+  app.use(certificateRouter(services));
+  app.use(samlRouter(services));
+
+  app.use(notFound);
+  app.use(errorHandler(services.logger));
+  return { app, pruneSessions: () => store.prune() };
+}

@@ -1,0 +1,31 @@
+import type { AcsEndpoint, Application } from '../../applications/service.ts';
+import type { AuthnRequest } from './parse.ts';
+
+/** Remembers AuthnRequest IDs until they expire, to reject replays. */
+export interface ReplayStore {
+  /** Records `requestId`; returns false if it was already recorded and has not expired. */
+  remember(applicationId: string, requestId: string, expiresAt: Date): Promise<boolean>;
+}
+
+export interface IntakeSettings {
+  clockSkewSeconds: number;
+  maxAgeSeconds: number;
+}
+
+/** What the intake steps read, and the ACS endpoint that the ACS step chooses. */
+export interface IntakeContext {
+  application: Application;
+  request: AuthnRequest;
+  binding: 'redirect' | 'post';
+  /** The raw query string of an HTTP-Redirect request, whose exact octets the signature covers. */
+  rawQuery?: string;
+  /** This application's SSO URL, which a Destination must equal. */
+  ssoUrl: string;
+  now: Date;
+  settings: IntakeSettings;
+  replayStore: ReplayStore;
+  acs?: AcsEndpoint;
+  signed: boolean;
+}
+
+export type IntakeStep = (context: IntakeContext) => void | Promise<void>;

@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { createApplications, type Applications } from './applications/service.ts';
+import type { Config } from './config.ts';
+import { migrateToLatest, openSqlite, type Db } from './db/index.ts';
+import { createDirectory, type Directory } from './directory/service.ts';
+import { createLoginThrottle, type LoginThrottle } from './directory/throttle.ts';
+import { createInsights, type Insights } from './insights/events.ts';
+import { createLogger, type Logger } from './log.ts';
+import { loadOrCreateSigningKey, type SigningKey } from './saml/keys.ts';
+import { createReplayStore } from './saml/replay-store.ts';
+import type { ReplayStore } from './saml/request/context.ts';
+import type { ResponseBuilder } from './saml/response/builder.ts';
+import { createCanonicalResponseBuilder } from './saml/response/canonical-builder.ts';
+import { loadOrCreateSecretKey } from './secret-key.ts';
+
+export const databaseFileName = 'sesame.db';
+
+/** Everything the web application and the command line work with, built once from the config. */
+export interface Services {
+  config: Readonly<Config>;
+  logger: Logger;
+  db: Db;
+  insights: Insights;
+  directory: Directory;
+  applications: Applications;
+  throttle: LoginThrottle;
+  replayStore: ReplayStore;
+  signingKey: SigningKey;
+  responseBuilder: ResponseBuilder;
+  secretKey: Buffer;
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  logger?: Logger;
+}
+
+/** Opens the database, applies migrations, loads the keys and builds the services. */
+export async function createServices(config: Readonly<Config>, options: ServiceOptions = {}): Promise<Services> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const db = openSqlite(path.join(config.dataDir, databaseFileName));
+  await migrateToLatest(db);
+
+  const insights = createInsights(db, logger);
+  const signingKey = loadOrCreateSigningKey(config.certsDir, {
+    bits: config.keyBits,
+    validityDays: config.certValidityDays,
+    commonName: new URL(config.baseUrl).hostname,
+  });
+
+  return {
+    config,
+    logger,
+    db,
+    insights,
+    directory: createDirectory(db, insights),
+    applications: createApplications(db, insights),
+    throttle: createLoginThrottle(db, {
+      maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
+      maxFailuresPerAddress: config.loginMaxFailuresPerAddress,
+      windowSeconds: config.loginFailureWindowSeconds,
+    }),
+    replayStore: createReplayStore(db),
+    signingKey,
+    responseBuilder: createCanonicalResponseBuilder(signingKey),
+    secretKey: loadOrCreateSecretKey(config.dataDir, config.secretKey),
+    close: () => db.destroy(),
+  };
+}
