@@ -1,0 +1,114 @@
+import request from 'supertest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { browser, csrfFrom, signIn } from '../support/browser-agent.ts';
+import { safeReturnPath } from '../../src/web/routes/sign-in.ts';
+import { seedDatabricks, startInstance, testPassword, type TestInstance } from '../support/instance.ts';
+
+let sesame: TestInstance;
+
+beforeEach(async () => {
+  sesame = await startInstance({
+    SESAME_LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',
+    SESAME_LOGIN_MAX_FAILURES_PER_ADDRESS: '6',
+  });
+  await seedDatabricks(sesame.services);
+});
+afterEach(() => sesame.close());
+
+async function attempt(agent: ReturnType<typeof browser>, username: string, password: string) {
+  const page = await agent.get('/login');
+  return agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), username, password });
+}
+
+async function loginEvents() {
+  return sesame.services.db.selectFrom('events').selectAll().where('type', '=', 'user_login_attempt').orderBy('id').execute();
+}
+
+describe('sign-in', () => {
+  it('signs in by email without regard to case', async () => {
+    const answer = await attempt(browser(sesame.app), 'ALICE@example.COM', testPassword);
+    expect(answer.status).toBe(303);
+    expect(answer.headers.location).toBe('/console');
+    expect((await loginEvents()).at(-1)?.outcome).toBe('success');
+  });
+
+  it('gives one message for a wrong password and an unknown user', async () => {
+    const wrong = await attempt(browser(sesame.app), 'alice', 'wrong password!!');
+    const unknown = await attempt(browser(sesame.app), 'nobody', 'wrong password!!');
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(wrong.text).toContain('Invalid username or password.');
+    expect(unknown.text).toContain('Invalid username or password.');
+    expect((await loginEvents()).map((event) => event.error_code)).toEqual(['invalid_credentials', 'invalid_credentials']);
+  });
+
+  it('rejects a suspended user', async () => {
+    await sesame.services.directory.setStatus('alice', 'suspended', { actor: 'test' });
+    const answer = await attempt(browser(sesame.app), 'alice', testPassword);
+    expect(answer.status).toBe(401);
+    expect((await loginEvents()).at(-1)?.error_code).toBe('user_suspended');
+  });
+
+  it('throttles an account after repeated failures', async () => {
+    const agent = browser(sesame.app);
+    for (let i = 0; i < 3; i++) expect((await attempt(agent, 'alice', 'wrong password!!')).status).toBe(401);
+    const locked = await attempt(agent, 'alice', testPassword);
+    expect(locked.status).toBe(429);
+    expect(locked.text).toContain('Too many failed sign-ins. Try again in 15 minutes.');
+    expect(locked.headers['retry-after']).toBe('900');
+    expect((await attempt(agent, 'bob', testPassword)).status).toBe(303);
+  });
+
+  it('throttles an address after failures on many accounts', async () => {
+    const agent = browser(sesame.app);
+    for (let i = 0; i < 6; i++) await attempt(agent, `user${i}`, 'wrong password!!');
+    expect((await attempt(agent, 'alice', testPassword)).status).toBe(429);
+  });
+
+  it('rejects a sign-in without the CSRF token', async () => {
+    const agent = browser(sesame.app);
+    await agent.get('/login');
+    const answer = await agent.post('/login').type('form').send({ username: 'alice', password: testPassword });
+    expect(answer.status).toBe(403);
+    expect(answer.text).toContain('csrf_invalid');
+  });
+
+  it('rejects a CSRF token from another session', async () => {
+    const other = await browser(sesame.app).get('/login');
+    const agent = browser(sesame.app);
+    await agent.get('/login');
+    const answer = await agent.post('/login').type('form').send({ _csrf: csrfFrom(other.text), username: 'alice', password: testPassword });
+    expect(answer.status).toBe(403);
+  });
+
+  it('accepts only local return paths', () => {
+    expect(safeReturnPath('/saml2/databricks/continue/ab')).toBe('/saml2/databricks/continue/ab');
+    expect(safeReturnPath('//evil.example/console')).toBe('/console');
+    expect(safeReturnPath('/\\evil.example')).toBe('/console');
+    expect(safeReturnPath('https://evil.example/')).toBe('/console');
+    expect(safeReturnPath(undefined)).toBe('/console');
+  });
+
+  it('ends the session at sign-out', async () => {
+    const { agent, csrf } = await signIn(sesame.app, 'alice', testPassword);
+    const answer = await agent.post('/logout').type('form').send({ _csrf: csrf });
+    expect(answer.status).toBe(303);
+    expect((await agent.get('/console')).headers.location).toBe('/login');
+    const sessions = await sesame.services.db.selectFrom('sessions').select('user_id').execute();
+    expect(sessions.filter((row) => row.user_id !== null)).toEqual([]);
+  });
+
+  it('sets a session cookie that scripts cannot read', async () => {
+    const page = await request(sesame.app).get('/login');
+    const cookie = page.headers['set-cookie']?.[0] ?? '';
+    expect(cookie).toContain('HttpOnly');
+    expect(cookie).toContain('SameSite=Lax');
+  });
+
+  it('sends security headers', async () => {
+    const page = await request(sesame.app).get('/login');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(page.headers['x-powered-by']).toBeUndefined();
+  });
+});
