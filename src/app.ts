@@ -22,7 +22,10 @@ function formBodyLimit(services: Services): number {
  * Builds the Express application from the services. Tests use it without listening; `serve`
  * listens on it.
  */
-export function buildApp(services: Services): { app: Express; pruneSessions: () => Promise<number> } {
+export function buildApp(services: Services): {
+  app: Express;
+  pruneSessions: () => Promise<number>;
+} {
   const app = express();
   const insecureHttp = services.config.baseUrl.startsWith('http:');
 
@@ -45,7 +48,9 @@ export function buildApp(services: Services): { app: Express; pruneSessions: () 
     }),
   );
   app.use('/static', express.static(path.join(root, 'public'), { maxAge: '1h', index: false }));
-  app.use(express.urlencoded({ extended: false, limit: formBodyLimit(services), parameterLimit: 50 }));
+  app.use(
+    express.urlencoded({ extended: false, limit: formBodyLimit(services), parameterLimit: 50 }),
+  );
 
   const { middleware, store } = sessionMiddleware(services);
   const authenticator = configurePassport(services);

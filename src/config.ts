@@ -93,7 +93,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   // A misspelt variable would otherwise be ignored and its default used without a word.
   const known = new Set(Object.keys(environmentSchema.shape));
   for (const name of Object.keys(set)) {
-    if (name.startsWith('SESAME_') && !known.has(name)) problems.push(`${name} is not a known setting`);
+    if (name.startsWith('SESAME_') && !known.has(name))
+      problems.push(`${name} is not a known setting`);
   }
 
   if (!parsed.success || problems.length > 0) {

@@ -59,7 +59,12 @@ export interface SamlStatus {
 export class SamlError extends SesameError {
   readonly samlStatus: SamlStatus;
 
-  constructor(code: ErrorCode, message: string, samlStatus: SamlStatus, options: SesameErrorOptions = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    samlStatus: SamlStatus,
+    options: SesameErrorOptions = {},
+  ) {
     super(code, message, options);
     this.name = 'SamlError';
     this.samlStatus = samlStatus;

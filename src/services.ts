@@ -36,7 +36,10 @@ export interface ServiceOptions {
 }
 
 /** Opens the database, applies migrations, loads the keys and builds the services. */
-export async function createServices(config: Readonly<Config>, options: ServiceOptions = {}): Promise<Services> {
+export async function createServices(
+  config: Readonly<Config>,
+  options: ServiceOptions = {},
+): Promise<Services> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const db = openSqlite(path.join(config.dataDir, databaseFileName));
   await migrateToLatest(db);

@@ -30,7 +30,11 @@ export const databricksTemplate: SsoTemplate = {
   signAssertion: false,
   attributes: [
     { name: 'email', nameFormat: attributeNameFormats.basic, source: { property: 'email' } },
-    { name: 'firstName', nameFormat: attributeNameFormats.basic, source: { property: 'firstName' } },
+    {
+      name: 'firstName',
+      nameFormat: attributeNameFormats.basic,
+      source: { property: 'firstName' },
+    },
     { name: 'lastName', nameFormat: attributeNameFormats.basic, source: { property: 'lastName' } },
   ],
 };
@@ -42,7 +46,11 @@ export const customSamlTemplate: SsoTemplate = {
   signAssertion: true,
   attributes: [
     { name: 'email', nameFormat: attributeNameFormats.basic, source: { property: 'email' } },
-    { name: 'firstName', nameFormat: attributeNameFormats.basic, source: { property: 'firstName' } },
+    {
+      name: 'firstName',
+      nameFormat: attributeNameFormats.basic,
+      source: { property: 'firstName' },
+    },
     { name: 'lastName', nameFormat: attributeNameFormats.basic, source: { property: 'lastName' } },
   ],
 };

@@ -60,7 +60,11 @@ export interface Applications {
 
 export function createApplications(db: Db, insights: Insights): Applications {
   const get = async (slug: string) => {
-    const row = await db.selectFrom('applications').selectAll().where('slug', '=', slug).executeTakeFirst();
+    const row = await db
+      .selectFrom('applications')
+      .selectAll()
+      .where('slug', '=', slug)
+      .executeTakeFirst();
     return row && toApplication(row);
   };
 
@@ -76,7 +80,8 @@ export function createApplications(db: Db, insights: Insights): Applications {
 
     async create(input, by) {
       const row = toRow(input);
-      if (await get(row.slug)) throw new SesameError('conflict', `Application "${row.slug}" already exists`);
+      if (await get(row.slug))
+        throw new SesameError('conflict', `Application "${row.slug}" already exists`);
 
       await db.insertInto('applications').values(row).execute();
       await insights.record({
@@ -168,7 +173,8 @@ export function createApplications(db: Db, insights: Insights): Applications {
 
 function toRow(input: NewApplication): ApplicationsTable {
   const slug = checkSlug(input.slug);
-  if (input.acsUrls.length === 0) throw new SesameError('input_invalid', 'At least one ACS URL is required');
+  if (input.acsUrls.length === 0)
+    throw new SesameError('input_invalid', 'At least one ACS URL is required');
   const acsUrls: AcsEndpoint[] = input.acsUrls.map((url, index) => ({
     url: checkAcsUrl(url),
     index,

@@ -37,7 +37,10 @@ export function checkAcsUrl(value: string, field = 'ACS URL'): string {
     );
   }
   if (url.username || url.password) {
-    throw new SesameError('input_invalid', `Invalid ${field} "${value}": must not contain credentials`);
+    throw new SesameError(
+      'input_invalid',
+      `Invalid ${field} "${value}": must not contain credentials`,
+    );
   }
   return value;
 }
@@ -57,9 +60,7 @@ export function checkEntityId(value: string): string {
  * administrators paste both forms; throws if it is not an X.509 certificate.
  */
 export function normalizeCertificate(text: string): string {
-  const body = text
-    .replace(/-----(BEGIN|END) CERTIFICATE-----/g, '')
-    .replace(/\s+/g, '');
+  const body = text.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
   const lines = body.match(/.{1,64}/g) ?? [];
   const pem = `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
 

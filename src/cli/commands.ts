@@ -1,6 +1,10 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
-import { customSamlTemplate, databricksTemplate, databricksWorkspaceAcsUrl } from '../applications/catalog.ts';
+import {
+  customSamlTemplate,
+  databricksTemplate,
+  databricksWorkspaceAcsUrl,
+} from '../applications/catalog.ts';
 import { subdomainPattern } from '../applications/validation.ts';
 import { SesameError } from '../errors.ts';
 import type { Services } from '../services.ts';
@@ -21,7 +25,11 @@ function collect(value: string, previous: string[]): string[] {
 
 async function readPassword(io: CliIo): Promise<string> {
   const password = (await io.readStdin()).replace(/\r?\n$/, '');
-  if (!password) throw new SesameError('input_invalid', 'No password on standard input; pipe it in, e.g. printf %s "$PASSWORD" | sesame user add ...');
+  if (!password)
+    throw new SesameError(
+      'input_invalid',
+      'No password on standard input; pipe it in, e.g. printf %s "$PASSWORD" | sesame user add ...',
+    );
   return password;
 }
 
@@ -53,7 +61,9 @@ export function userCommands(open: OpenServices, io: CliIo): Command {
         },
         cli,
       );
-      io.print(`Created user ${created.username} <${created.email}>${password ? '' : ' without a password'}`);
+      io.print(
+        `Created user ${created.username} <${created.email}>${password ? '' : ' without a password'}`,
+      );
     });
 
   user
@@ -65,10 +75,17 @@ export function userCommands(open: OpenServices, io: CliIo): Command {
       io.print(`Password set for ${username}`);
     });
 
-  for (const [name, status] of [['suspend', 'suspended'], ['activate', 'active']] as const) {
+  for (const [name, status] of [
+    ['suspend', 'suspended'],
+    ['activate', 'active'],
+  ] as const) {
     user
       .command(`${name} <username>`)
-      .description(name === 'suspend' ? 'suspend a user and end their sessions' : 'reactivate a suspended user')
+      .description(
+        name === 'suspend'
+          ? 'suspend a user and end their sessions'
+          : 'reactivate a suspended user',
+      )
       .action(async (username: string) => {
         await (await open()).directory.setStatus(username, status, cli);
         io.print(`User ${username} is ${status}`);
@@ -131,9 +148,20 @@ export function appCommands(open: OpenServices, io: CliIo): Command {
   add
     .command('databricks')
     .description('add a Databricks workspace (--subdomain) or account (--redirect-url)')
-    .requiredOption('--name <slug>', 'application name used in URLs: lower-case letters, digits, hyphens')
-    .addOption(new Option('--subdomain <sub>', 'workspace subdomain of <sub>.cloud.databricks.com').conflicts('redirectUrl'))
-    .option('--redirect-url <url>', 'the Databricks Redirect URL shown by account-level SSO settings')
+    .requiredOption(
+      '--name <slug>',
+      'application name used in URLs: lower-case letters, digits, hyphens',
+    )
+    .addOption(
+      new Option(
+        '--subdomain <sub>',
+        'workspace subdomain of <sub>.cloud.databricks.com',
+      ).conflicts('redirectUrl'),
+    )
+    .option(
+      '--redirect-url <url>',
+      'the Databricks Redirect URL shown by account-level SSO settings',
+    )
     .option('--label <text>', 'display label on the console tile', 'Databricks')
     .action(async (options) => {
       const acsUrl = databricksAcsUrl(options);
@@ -155,16 +183,33 @@ export function appCommands(open: OpenServices, io: CliIo): Command {
   add
     .command('saml')
     .description('add any SAML 2.0 service provider')
-    .requiredOption('--name <slug>', 'application name used in URLs: lower-case letters, digits, hyphens')
-    .requiredOption('--sp-entity-id <id>', "the SP's entity ID, which must equal the AuthnRequest Issuer")
-    .requiredOption('--acs-url <url>', 'an assertion consumer service URL; repeat for more (the first is the default)', collect, [])
-    .option('--sp-cert <file>', "PEM file of the SP's signing certificate, to verify signed AuthnRequests")
+    .requiredOption(
+      '--name <slug>',
+      'application name used in URLs: lower-case letters, digits, hyphens',
+    )
+    .requiredOption(
+      '--sp-entity-id <id>',
+      "the SP's entity ID, which must equal the AuthnRequest Issuer",
+    )
+    .requiredOption(
+      '--acs-url <url>',
+      'an assertion consumer service URL; repeat for more (the first is the default)',
+      collect,
+      [],
+    )
+    .option(
+      '--sp-cert <file>',
+      "PEM file of the SP's signing certificate, to verify signed AuthnRequests",
+    )
     .option('--require-signed-requests', 'reject unsigned AuthnRequests (needs --sp-cert)')
     .option('--label <text>', 'display label on the console tile')
     .option('--relay-state <value>', 'RelayState sent with IdP-initiated launches')
     .action(async (options) => {
       if (options.requireSignedRequests && !options.spCert) {
-        throw new SesameError('input_invalid', '--require-signed-requests needs --sp-cert with the SP signing certificate');
+        throw new SesameError(
+          'input_invalid',
+          '--require-signed-requests needs --sp-cert with the SP signing certificate',
+        );
       }
       const spCertificate = options.spCert ? readFile(options.spCert) : undefined;
       const services = await open();
@@ -195,10 +240,17 @@ export function appCommands(open: OpenServices, io: CliIo): Command {
       io.print(`Bound group ${group.name} to ${slug}`);
     });
 
-  for (const [name, active] of [['deactivate', false], ['activate', true]] as const) {
+  for (const [name, active] of [
+    ['deactivate', false],
+    ['activate', true],
+  ] as const) {
     app
       .command(`${name} <app>`)
-      .description(active ? 'allow SSO to the application again' : 'stop SSO to the application and hide its tile')
+      .description(
+        active
+          ? 'allow SSO to the application again'
+          : 'stop SSO to the application and hide its tile',
+      )
       .action(async (slug: string) => {
         await (await open()).applications.setActive(slug, active, cli);
         io.print(`Application ${slug} is ${active ? 'active' : 'deactivated'}`);
@@ -210,7 +262,9 @@ export function appCommands(open: OpenServices, io: CliIo): Command {
     .description('list applications')
     .action(async () => {
       for (const row of await (await open()).applications.list()) {
-        io.print(`${row.slug}\t${row.template}\t${row.active ? 'active' : 'deactivated'}\t${row.acsUrls[0]?.url ?? ''}`);
+        io.print(
+          `${row.slug}\t${row.template}\t${row.active ? 'active' : 'deactivated'}\t${row.acsUrls[0]?.url ?? ''}`,
+        );
       }
     });
   return app;
@@ -219,19 +273,29 @@ export function appCommands(open: OpenServices, io: CliIo): Command {
 function databricksAcsUrl(options: { subdomain?: string; redirectUrl?: string }): string {
   if (options.subdomain) {
     if (!subdomainPattern.test(options.subdomain)) {
-      throw new SesameError('input_invalid', `Invalid --subdomain "${options.subdomain}": use the first label of the workspace host, e.g. dbc-1a2b3c4d-5e6f`);
+      throw new SesameError(
+        'input_invalid',
+        `Invalid --subdomain "${options.subdomain}": use the first label of the workspace host, e.g. dbc-1a2b3c4d-5e6f`,
+      );
     }
     return databricksWorkspaceAcsUrl(options.subdomain);
   }
   if (options.redirectUrl) return options.redirectUrl;
-  throw new SesameError('input_invalid', 'Give --subdomain for a workspace or --redirect-url for account-level SSO');
+  throw new SesameError(
+    'input_invalid',
+    'Give --subdomain for a workspace or --redirect-url for account-level SSO',
+  );
 }
 
 function readFile(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (error) {
-    throw new SesameError('input_invalid', `Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error });
+    throw new SesameError(
+      'input_invalid',
+      `Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+      { cause: error },
+    );
   }
 }
 

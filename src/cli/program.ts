@@ -16,16 +16,29 @@ export interface RunResult {
  * Parses and runs one command line. Errors are printed as one line naming what is wrong, and
  * return a non-zero exit code; `--data-dir` and `--certs-dir` override the environment.
  */
-export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo & { error(line: string): void }): Promise<RunResult> {
+export async function runCli(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  io: CliIo & { error(line: string): void },
+): Promise<RunResult> {
   let services: Services | undefined;
   let keepOpen = false;
 
   const program = new Command('sesame')
     .description('Sesame, a self-hosted SAML 2.0 identity provider')
-    .option('--data-dir <dir>', 'folder for the database and secret key (SESAME_DATA_DIR, default ./data)')
-    .option('--certs-dir <dir>', 'folder for the IdP key and certificate (SESAME_CERTS_DIR, default ./certs)')
+    .option(
+      '--data-dir <dir>',
+      'folder for the database and secret key (SESAME_DATA_DIR, default ./data)',
+    )
+    .option(
+      '--certs-dir <dir>',
+      'folder for the IdP key and certificate (SESAME_CERTS_DIR, default ./certs)',
+    )
     .exitOverride()
-    .configureOutput({ writeOut: (text) => io.print(text.trimEnd()), writeErr: (text) => io.error(text.trimEnd()) });
+    .configureOutput({
+      writeOut: (text) => io.print(text.trimEnd()),
+      writeErr: (text) => io.error(text.trimEnd()),
+    });
 
   const open = async () => {
     const globals = program.opts<{ dataDir?: string; certsDir?: string }>();
@@ -35,7 +48,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo &
       ...(globals.certsDir ? { SESAME_CERTS_DIR: globals.certsDir } : {}),
     });
     // Commands other than serve log only warnings, so their own output stays readable.
-    services ??= await createServices(config, { logger: createLogger(keepOpen ? config.logLevel : 'warn') });
+    services ??= await createServices(config, {
+      logger: createLogger(keepOpen ? config.logLevel : 'warn'),
+    });
     return services;
   };
 

@@ -5,7 +5,13 @@ import type { UsersTable } from '../db/schema.ts';
 import { SesameError } from '../errors.ts';
 import type { Insights } from '../insights/events.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
-import { groupNamePattern, newUserSchema, parseInput, passwordSchema, type NewUser } from './validation.ts';
+import {
+  groupNamePattern,
+  newUserSchema,
+  parseInput,
+  passwordSchema,
+  type NewUser,
+} from './validation.ts';
 
 export type User = UsersTable;
 
@@ -167,7 +173,10 @@ export function createDirectory(db: Db, insights: Insights): Directory {
 
     async createGroup(name, by) {
       if (!groupNamePattern.test(name)) {
-        throw new SesameError('input_invalid', 'Group name must be 1-128 characters without control characters');
+        throw new SesameError(
+          'input_invalid',
+          'Group name must be 1-128 characters without control characters',
+        );
       }
       const existing = await db
         .selectFrom('groups')
@@ -178,7 +187,12 @@ export function createDirectory(db: Db, insights: Insights): Directory {
 
       const group = { id: randomUUID(), name, name_key: name.toLowerCase(), created_at: nowIso() };
       await db.insertInto('groups').values(group).execute();
-      await insights.record({ type: 'group_create', outcome: 'success', ...by, details: { group: name } });
+      await insights.record({
+        type: 'group_create',
+        outcome: 'success',
+        ...by,
+        details: { group: name },
+      });
       return { id: group.id, name };
     },
 
@@ -211,7 +225,10 @@ export function createDirectory(db: Db, insights: Insights): Directory {
         .where('user_id', '=', user.id)
         .executeTakeFirst();
       if (Number(result.numDeletedRows) === 0) {
-        throw new SesameError('not_found', `User "${user.username}" is not a member of "${group.name}"`);
+        throw new SesameError(
+          'not_found',
+          `User "${user.username}" is not a member of "${group.name}"`,
+        );
       }
       await insights.record({
         type: 'group_member_remove',
@@ -230,12 +247,18 @@ async function assertUnique(db: Db, username: string, email: string) {
     .selectFrom('users')
     .select(['username', 'email', 'username_key'])
     .where((eb) =>
-      eb.or([eb('username_key', '=', username.toLowerCase()), eb('email_key', '=', email.toLowerCase())]),
+      eb.or([
+        eb('username_key', '=', username.toLowerCase()),
+        eb('email_key', '=', email.toLowerCase()),
+      ]),
     )
     .executeTakeFirst();
   if (!clash) return;
 
-  const field = clash.username_key === username.toLowerCase() ? `username "${clash.username}"` : `email "${clash.email}"`;
+  const field =
+    clash.username_key === username.toLowerCase()
+      ? `username "${clash.username}"`
+      : `email "${clash.email}"`;
   throw new SesameError(
     'conflict',
     `A user with ${field} already exists (usernames and emails are unique without regard to case)`,

@@ -30,7 +30,11 @@ export function createLoginThrottle(db: Db, limits: ThrottleLimits): LoginThrott
       const now = nowSeconds();
       let wait = 0;
       for (const { key, max } of keys(account, address)) {
-        const row = await db.selectFrom('login_failures').selectAll().where('key', '=', key).executeTakeFirst();
+        const row = await db
+          .selectFrom('login_failures')
+          .selectAll()
+          .where('key', '=', key)
+          .executeTakeFirst();
         const windowEnd = row ? Number(row.window_started_at) + limits.windowSeconds : 0;
         if (row && row.failures >= max && windowEnd > now) wait = Math.max(wait, windowEnd - now);
       }
@@ -41,15 +45,23 @@ export function createLoginThrottle(db: Db, limits: ThrottleLimits): LoginThrott
       const now = nowSeconds();
       for (const { key } of keys(account, address)) {
         await db.transaction().execute(async (trx) => {
-          const row = await trx.selectFrom('login_failures').selectAll().where('key', '=', key).executeTakeFirst();
+          const row = await trx
+            .selectFrom('login_failures')
+            .selectAll()
+            .where('key', '=', key)
+            .executeTakeFirst();
           const expired = !row || Number(row.window_started_at) + limits.windowSeconds <= now;
           await trx
             .insertInto('login_failures')
             .values({ key, failures: 1, window_started_at: now })
             .onConflict((oc) =>
-              oc.column('key').doUpdateSet(
-                expired ? { failures: 1, window_started_at: now } : { failures: (row?.failures ?? 0) + 1 },
-              ),
+              oc
+                .column('key')
+                .doUpdateSet(
+                  expired
+                    ? { failures: 1, window_started_at: now }
+                    : { failures: (row?.failures ?? 0) + 1 },
+                ),
             )
             .execute();
         });
@@ -57,7 +69,10 @@ export function createLoginThrottle(db: Db, limits: ThrottleLimits): LoginThrott
     },
 
     async reset(account) {
-      await db.deleteFrom('login_failures').where('key', '=', `account:${account.toLowerCase()}`).execute();
+      await db
+        .deleteFrom('login_failures')
+        .where('key', '=', `account:${account.toLowerCase()}`)
+        .execute();
     },
   };
 }

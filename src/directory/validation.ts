@@ -5,12 +5,18 @@ import { maxPasswordLength, minPasswordLength } from './passwords.ts';
 export const usernamePattern = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
 export const groupNamePattern = /^[^\u0000-\u001f\u007f]{1,128}$/;
 
-const profileText = z.string().max(128).regex(/^[^\u0000-\u001f\u007f]*$/, 'contains control characters');
+const profileText = z
+  .string()
+  .max(128)
+  .regex(/^[^\u0000-\u001f\u007f]*$/, 'contains control characters');
 
 export const newUserSchema = z.strictObject({
   username: z
     .string()
-    .regex(usernamePattern, 'must be 1-128 letters, digits or . _ @ + - and start with a letter or digit'),
+    .regex(
+      usernamePattern,
+      'must be 1-128 letters, digits or . _ @ + - and start with a letter or digit',
+    ),
   email: z.email('must be an email address').max(254),
   firstName: profileText.default(''),
   lastName: profileText.default(''),

@@ -1,4 +1,10 @@
-import { createPrivateKey, generateKeyPairSync, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  generateKeyPairSync,
+  randomBytes,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import forge from 'node-forge';
@@ -59,7 +65,10 @@ export function parseSigningKey(keyPem: string, certificatePem: string): Signing
   const certificate = new X509Certificate(certificatePem);
 
   if (!certificate.checkPrivateKey(privateKey)) {
-    throw new SesameError('config_invalid', 'The IdP certificate does not match the IdP signing key');
+    throw new SesameError(
+      'config_invalid',
+      'The IdP certificate does not match the IdP signing key',
+    );
   }
 
   return {
@@ -75,7 +84,10 @@ export function parseSigningKey(keyPem: string, certificatePem: string): Signing
  * Generates an RSA key with Node's crypto (much faster than node-forge's pure JavaScript) and a
  * self-signed SHA-256 certificate with node-forge.
  */
-export function generateSelfSigned(options: KeyOptions): { keyPem: string; certificatePem: string } {
+export function generateSelfSigned(options: KeyOptions): {
+  keyPem: string;
+  certificatePem: string;
+} {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
     modulusLength: options.bits,
     publicKeyEncoding: { type: 'spki', format: 'pem' },

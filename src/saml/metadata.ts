@@ -46,8 +46,12 @@ export function buildIdpMetadata(
 
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    element('md:EntityDescriptor', { entityID: endpoints.entityId }, descriptor, ` xmlns:md="${ns.metadata}"`) +
+    element(
+      'md:EntityDescriptor',
+      { entityID: endpoints.entityId },
+      descriptor,
+      ` xmlns:md="${ns.metadata}"`,
+    ) +
     '\n'
   );
 }
-

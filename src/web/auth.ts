@@ -27,19 +27,24 @@ export function configurePassport(services: Services): passport.PassportStatic {
   const instance = new passport.Passport();
 
   instance.use(
-    new LocalStrategy({ usernameField: 'username', passwordField: 'password' }, (login, password, done) => {
-      services.directory.authenticate(login, password).then(
-        (verdict) => done(null, verdict.reason ? false : verdict.user, { message: verdict.reason ?? '' }),
-        done,
-      );
-    }),
+    new LocalStrategy(
+      { usernameField: 'username', passwordField: 'password' },
+      (login, password, done) => {
+        services.directory
+          .authenticate(login, password)
+          .then(
+            (verdict) =>
+              done(null, verdict.reason ? false : verdict.user, { message: verdict.reason ?? '' }),
+            done,
+          );
+      },
+    ),
   );
   instance.serializeUser((user, done) => done(null, (user as User).id));
   instance.deserializeUser((id: string, done) => {
-    services.directory.getUser(id).then(
-      (user) => done(null, user && user.status === 'active' ? user : false),
-      done,
-    );
+    services.directory
+      .getUser(id)
+      .then((user) => done(null, user && user.status === 'active' ? user : false), done);
   });
   return instance as unknown as passport.PassportStatic;
 }
@@ -50,7 +55,11 @@ export function currentUser(req: Request): User | undefined {
 }
 
 /** Sends a browser without a session to the sign-in page, to come back to this GET path. */
-export const requireSignedIn: RequestHandler = (req: Request, res: Response, next: NextFunction) => {
+export const requireSignedIn: RequestHandler = (
+  req: Request,
+  res: Response,
+  next: NextFunction,
+) => {
   if (currentUser(req)) return next();
   if (req.method === 'GET') req.session.returnTo = req.originalUrl;
   res.redirect(303, '/login');

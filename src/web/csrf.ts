@@ -23,7 +23,12 @@ export const requireCsrf: RequestHandler = (req, _res, next) => {
   const given = csrf.getTokenFromRequest(req);
 
   if (!expected || typeof given !== 'string' || !sameString(expected, given)) {
-    next(new SesameError('csrf_invalid', 'The form has expired or was not sent from Sesame; reload the page and try again'));
+    next(
+      new SesameError(
+        'csrf_invalid',
+        'The form has expired or was not sent from Sesame; reload the page and try again',
+      ),
+    );
     return;
   }
   next();

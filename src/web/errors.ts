@@ -23,14 +23,23 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return next(error);
 
     const known = toSesameError(error);
-    const log = { err: error, code: known.code, status: known.status, method: req.method, path: req.path };
+    const log = {
+      err: error,
+      code: known.code,
+      status: known.status,
+      method: req.method,
+      path: req.path,
+    };
     if (known.status >= 500) logger.error(log, 'request failed');
     else logger.info(log, 'request rejected');
 
     res.status(known.status).setHeader('Cache-Control', 'no-store');
     res.render('error', {
-      title: titles[known.code] ?? (known.status >= 500 ? 'Something went wrong' : 'Request rejected'),
-      message: known.expose ? known.message : 'An internal error occurred. The administrator can find the details in the server log.',
+      title:
+        titles[known.code] ?? (known.status >= 500 ? 'Something went wrong' : 'Request rejected'),
+      message: known.expose
+        ? known.message
+        : 'An internal error occurred. The administrator can find the details in the server log.',
       code: known.code,
     });
   };
@@ -43,10 +52,15 @@ function toSesameError(error: unknown): SesameError {
   const status = (error as { status?: number }).status;
   const type = (error as { type?: string }).type;
   if (status === 413 || type === 'entity.too.large') {
-    return new SesameError('payload_too_large', 'The request body is over its size limit', { cause: error });
+    return new SesameError('payload_too_large', 'The request body is over its size limit', {
+      cause: error,
+    });
   }
   if (status && status >= 400 && status < 500) {
-    return new SesameError('input_invalid', 'The request could not be read', { status, cause: error });
+    return new SesameError('input_invalid', 'The request could not be read', {
+      status,
+      cause: error,
+    });
   }
   return new SesameError('internal', 'Internal error', { cause: error });
 }

@@ -4,7 +4,9 @@ import type { PendingSsoRequest } from './session.ts';
 const resumeLifetimeMs = 2 * 60 * 1000;
 
 function resumeKey(secretKey: Buffer): Buffer {
-  return Buffer.from(hkdfSync('sha256', secretKey, Buffer.alloc(0), 'sesame saml resume token', 32));
+  return Buffer.from(
+    hkdfSync('sha256', secretKey, Buffer.alloc(0), 'sesame saml resume token', 32),
+  );
 }
 
 /**
@@ -28,8 +30,13 @@ export function openPending(token: string, secretKey: Buffer): PendingSsoRequest
   try {
     const decipher = createDecipheriv('aes-256-gcm', resumeKey(secretKey), bytes.subarray(0, 12));
     decipher.setAuthTag(bytes.subarray(12, 28));
-    const payload = Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
-    const { pending, expiresAt } = JSON.parse(payload) as { pending: PendingSsoRequest; expiresAt: number };
+    const payload = Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString(
+      'utf8',
+    );
+    const { pending, expiresAt } = JSON.parse(payload) as {
+      pending: PendingSsoRequest;
+      expiresAt: number;
+    };
     return expiresAt > Date.now() ? pending : undefined;
   } catch {
     return undefined;

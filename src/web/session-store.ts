@@ -41,7 +41,9 @@ export class DatabaseSessionStore extends session.Store {
       .insertInto('sessions')
       .values(row)
       .onConflict((oc) =>
-        oc.column('sid').doUpdateSet({ user_id: row.user_id, data: row.data, expires_at: row.expires_at }),
+        oc
+          .column('sid')
+          .doUpdateSet({ user_id: row.user_id, data: row.data, expires_at: row.expires_at }),
       )
       .execute()
       .then(() => callback?.(), callback);
@@ -66,7 +68,10 @@ export class DatabaseSessionStore extends session.Store {
 
   /** Deletes expired sessions; the server calls it on a timer. */
   async prune(): Promise<number> {
-    const result = await this.db.deleteFrom('sessions').where('expires_at', '<=', nowSeconds()).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom('sessions')
+      .where('expires_at', '<=', nowSeconds())
+      .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 

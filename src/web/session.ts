@@ -29,7 +29,10 @@ declare module 'express-session' {
 
 export const sessionCookieName = 'sesame.sid';
 
-export function sessionMiddleware(services: Services): { middleware: RequestHandler; store: DatabaseSessionStore } {
+export function sessionMiddleware(services: Services): {
+  middleware: RequestHandler;
+  store: DatabaseSessionStore;
+} {
   const { config, secretKey } = services;
   const store = new DatabaseSessionStore(services.db, config.sessionTtlSeconds);
   const secure = config.baseUrl.startsWith('https:');

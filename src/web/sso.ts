@@ -39,11 +39,20 @@ export async function issueLoginResponse(
     applicationId: application.id,
     applicationSlug: application.slug,
     sourceIp: req.ip ?? null,
-    details: { flow: target.flow, acsUrl: target.acsUrl, inResponseTo: target.inResponseTo ?? null },
+    details: {
+      flow: target.flow,
+      acsUrl: target.acsUrl,
+      inResponseTo: target.inResponseTo ?? null,
+    },
   };
 
   if (refusal) {
-    await services.insights.record({ ...event, outcome: 'failure', errorCode: refusal.code, errorMessage: refusal.message });
+    await services.insights.record({
+      ...event,
+      outcome: 'failure',
+      errorCode: refusal.code,
+      errorMessage: refusal.message,
+    });
     throw refusal;
   }
 
@@ -91,9 +100,15 @@ export function sendStatusResponse(
 
 async function refusalFor(services: Services, application: Application, user: User) {
   if (!application.active) {
-    return new SesameError('application_inactive', `SSO to "${application.displayLabel}" is deactivated`);
+    return new SesameError(
+      'application_inactive',
+      `SSO to "${application.displayLabel}" is deactivated`,
+    );
   }
-  if (user.status !== 'active' || !(await services.applications.isAuthorized(user.id, application.id))) {
+  if (
+    user.status !== 'active' ||
+    !(await services.applications.isAuthorized(user.id, application.id))
+  ) {
     return new SesameError('not_assigned', `You are not assigned to "${application.displayLabel}"`);
   }
   return undefined;
@@ -114,7 +129,8 @@ function attributesOf(application: Application, user: User): AssertionAttribute[
   };
 
   return application.attributes.map((mapping) => {
-    const value = 'constant' in mapping.source ? mapping.source.constant : properties[mapping.source.property];
+    const value =
+      'constant' in mapping.source ? mapping.source.constant : properties[mapping.source.property];
     return { name: mapping.name, nameFormat: mapping.nameFormat, values: value ? [value] : [] };
   });
 }

@@ -2,7 +2,13 @@ import { DOMParser } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { postBindingFrom, responseXml, signIn } from '../support/browser-agent.ts';
-import { databricksAcs, seedDatabricks, startInstance, testPassword, type TestInstance } from '../support/instance.ts';
+import {
+  databricksAcs,
+  seedDatabricks,
+  startInstance,
+  testPassword,
+  type TestInstance,
+} from '../support/instance.ts';
 
 let sesame: TestInstance;
 
@@ -14,8 +20,14 @@ afterEach(() => sesame.close());
 
 function verifiesWithIdpCertificate(xml: string): boolean {
   const document = new DOMParser().parseFromString(xml, 'text/xml');
-  const signature = document.documentElement!.getElementsByTagNameNS('http://www.w3.org/2000/09/xmldsig#', 'Signature')[0];
-  const verifier = new SignedXml({ publicCert: sesame.services.signingKey.certificatePem, getCertFromKeyInfo: () => null });
+  const signature = document.documentElement!.getElementsByTagNameNS(
+    'http://www.w3.org/2000/09/xmldsig#',
+    'Signature',
+  )[0];
+  const verifier = new SignedXml({
+    publicCert: sesame.services.signingKey.certificatePem,
+    getCertFromKeyInfo: () => null,
+  });
   verifier.loadSignature(signature as unknown as Node);
   return verifier.checkSignature(xml);
 }
@@ -33,10 +45,16 @@ describe('IdP-initiated SSO from the console', () => {
 
   it('posts a signed Response without InResponseTo to the ACS', async () => {
     const { agent, csrf } = await signIn(sesame.app, 'alice', testPassword);
-    const answer = await agent.post('/saml2/databricks/launch').type('form').send({ _csrf: csrf }).expect(200);
+    const answer = await agent
+      .post('/saml2/databricks/launch')
+      .type('form')
+      .send({ _csrf: csrf })
+      .expect(200);
 
     expect(answer.headers['cache-control']).toBe('no-store');
-    expect(answer.headers['content-security-policy']).toContain('form-action https://dbc-test.cloud.databricks.com');
+    expect(answer.headers['content-security-policy']).toContain(
+      'form-action https://dbc-test.cloud.databricks.com',
+    );
     expect(postBindingFrom(answer.text).action).toBe(databricksAcs);
 
     const xml = responseXml(answer.text);
@@ -44,7 +62,9 @@ describe('IdP-initiated SSO from the console', () => {
     expect(xml).toContain(`<saml:Audience>${databricksAcs}</saml:Audience>`);
     expect(xml).toContain(`Destination="${databricksAcs}"`);
     expect(xml).toContain(`Recipient="${databricksAcs}"`);
-    expect(xml).toContain('Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">alice@example.com<');
+    expect(xml).toContain(
+      'Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">alice@example.com<',
+    );
     expect(xml).toMatch(/<saml:Attribute Name="firstName"[^>]*><saml:AttributeValue>Alice</);
     expect(xml).toMatch(/SessionIndex="_[0-9a-f]{40}"/);
     expect(verifiesWithIdpCertificate(xml)).toBe(true);
@@ -56,8 +76,14 @@ describe('IdP-initiated SSO from the console', () => {
       .set({ default_relay_state: 'https://dbc-test.cloud.databricks.com/?o=1' })
       .execute();
     const { agent, csrf } = await signIn(sesame.app, 'alice', testPassword);
-    const answer = await agent.post('/saml2/databricks/launch').type('form').send({ _csrf: csrf }).expect(200);
-    expect(postBindingFrom(answer.text).relayState).toBe('https://dbc-test.cloud.databricks.com/?o=1');
+    const answer = await agent
+      .post('/saml2/databricks/launch')
+      .type('form')
+      .send({ _csrf: csrf })
+      .expect(200);
+    expect(postBindingFrom(answer.text).relayState).toBe(
+      'https://dbc-test.cloud.databricks.com/?o=1',
+    );
   });
 
   it('rejects a launch without the CSRF token', async () => {
@@ -110,10 +136,16 @@ describe('IdP endpoints', () => {
   });
 
   it('serves metadata with the entity ID, SSO URL and certificate', async () => {
-    const answer = await (await signIn(sesame.app, 'alice', testPassword)).agent.get('/saml2/databricks/metadata').expect(200);
+    const answer = await (
+      await signIn(sesame.app, 'alice', testPassword)
+    ).agent
+      .get('/saml2/databricks/metadata')
+      .expect(200);
     expect(answer.headers['content-type']).toContain('application/samlmetadata+xml');
     expect(answer.text).toContain('entityID="http://localhost:8080/saml2/databricks"');
-    expect(answer.text).toContain('Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="http://localhost:8080/saml2/databricks"');
+    expect(answer.text).toContain(
+      'Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="http://localhost:8080/saml2/databricks"',
+    );
     expect(answer.text).toContain(sesame.services.signingKey.certificateBase64);
   });
 });

@@ -1,8 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { authnRequestXml, postValue, redirectQuery } from '../support/authn-request.ts';
-import { browser, csrfFrom, postBindingFrom, responseXml, signIn } from '../support/browser-agent.ts';
-import { databricksAcs, seedDatabricks, startInstance, testPassword, type TestInstance } from '../support/instance.ts';
+import {
+  browser,
+  csrfFrom,
+  postBindingFrom,
+  responseXml,
+  signIn,
+} from '../support/browser-agent.ts';
+import {
+  databricksAcs,
+  seedDatabricks,
+  startInstance,
+  testPassword,
+  type TestInstance,
+} from '../support/instance.ts';
 
 let sesame: TestInstance;
 const ssoPath = '/saml2/databricks';
@@ -18,19 +30,29 @@ function databricksRequest(options: Parameters<typeof authnRequestXml>[0] = {}) 
 }
 
 async function events(type: string) {
-  return sesame.services.db.selectFrom('events').selectAll().where('type', '=', type).orderBy('id').execute();
+  return sesame.services.db
+    .selectFrom('events')
+    .selectAll()
+    .where('type', '=', type)
+    .orderBy('id')
+    .execute();
 }
 
 async function submitLogin(agent: ReturnType<typeof browser>, username = 'alice') {
   const page = await agent.get('/login').expect(200);
-  return agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), username, password: testPassword });
+  return agent
+    .post('/login')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), username, password: testPassword });
 }
 
 describe('SP-initiated SSO, HTTP-Redirect binding', () => {
   it('keeps the request through sign-in and answers it', async () => {
     const agent = browser(sesame.app);
     const xml = databricksRequest({ id: '_request1' });
-    const arrival = await agent.get(`${ssoPath}?${redirectQuery(xml, { relayState: '/workspace?o=1' })}`);
+    const arrival = await agent.get(
+      `${ssoPath}?${redirectQuery(xml, { relayState: '/workspace?o=1' })}`,
+    );
     expect(arrival.status).toBe(303);
     expect(arrival.headers.location).toBe('/login');
 
@@ -52,14 +74,18 @@ describe('SP-initiated SSO, HTTP-Redirect binding', () => {
 
   it('answers a signed-in user without asking again', async () => {
     const { agent } = await signIn(sesame.app, 'alice', testPassword);
-    const answer = await agent.get(`${ssoPath}?${redirectQuery(databricksRequest({ id: '_r2' }))}`).expect(200);
+    const answer = await agent
+      .get(`${ssoPath}?${redirectQuery(databricksRequest({ id: '_r2' }))}`)
+      .expect(200);
     expect(responseXml(answer.text)).toContain('InResponseTo="_r2"');
   });
 
   it('escapes markup in RelayState', async () => {
     const { agent } = await signIn(sesame.app, 'alice', testPassword);
     const relayState = '"><script>alert(1)</script>';
-    const answer = await agent.get(`${ssoPath}?${redirectQuery(databricksRequest(), { relayState })}`).expect(200);
+    const answer = await agent
+      .get(`${ssoPath}?${redirectQuery(databricksRequest(), { relayState })}`)
+      .expect(200);
     expect(answer.text).not.toContain('<script>alert(1)</script>');
     expect(answer.text).toContain('&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(postBindingFrom(answer.text).relayState).toBe(relayState);
@@ -67,7 +93,9 @@ describe('SP-initiated SSO, HTTP-Redirect binding', () => {
 
   it('rejects a RelayState over 1024 bytes', async () => {
     const { agent } = await signIn(sesame.app, 'alice', testPassword);
-    const answer = await agent.get(`${ssoPath}?${redirectQuery(databricksRequest(), { relayState: 'x'.repeat(1025) })}`);
+    const answer = await agent.get(
+      `${ssoPath}?${redirectQuery(databricksRequest(), { relayState: 'x'.repeat(1025) })}`,
+    );
     expect(answer.status).toBe(400);
     expect(answer.text).toContain('RelayState is over 1024 bytes');
     expect(answer.text).not.toContain('SAMLResponse');
@@ -85,7 +113,9 @@ describe('SP-initiated SSO, HTTP-Redirect binding', () => {
 
   it('makes a signed-in user sign in again for ForceAuthn', async () => {
     const { agent } = await signIn(sesame.app, 'alice', testPassword);
-    const arrival = await agent.get(`${ssoPath}?${redirectQuery(databricksRequest({ forceAuthn: 'true' }))}`);
+    const arrival = await agent.get(
+      `${ssoPath}?${redirectQuery(databricksRequest({ forceAuthn: 'true' }))}`,
+    );
     expect(arrival.status).toBe(303);
     expect(arrival.headers.location).toBe('/login?reauth=1');
 
@@ -110,9 +140,13 @@ describe('SP-initiated SSO, HTTP-Redirect binding', () => {
 
   it('shows an error page for an unregistered ACS and records it', async () => {
     const { agent } = await signIn(sesame.app, 'alice', testPassword);
-    const answer = await agent.get(`${ssoPath}?${redirectQuery(databricksRequest({ acsUrl: 'https://evil.example/acs' }))}`);
+    const answer = await agent.get(
+      `${ssoPath}?${redirectQuery(databricksRequest({ acsUrl: 'https://evil.example/acs' }))}`,
+    );
     expect(answer.status).toBe(400);
-    expect(answer.text).toContain('AssertionConsumerServiceURL &#34;https://evil.example/acs&#34; is not registered');
+    expect(answer.text).toContain(
+      'AssertionConsumerServiceURL &#34;https://evil.example/acs&#34; is not registered',
+    );
     expect(answer.text).not.toContain('SAMLResponse');
     const [event] = await events('sso_auth');
     expect(event?.error_code).toBe('saml_acs_unregistered');
@@ -124,11 +158,15 @@ describe('SP-initiated SSO, HTTP-Redirect binding', () => {
       .get(`${ssoPath}?${redirectQuery(databricksRequest({ nameIdFormat: format }))}`)
       .expect(200);
     expect(postBindingFrom(answer.text).action).toBe(databricksAcs);
-    expect(responseXml(answer.text)).toContain('urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy');
+    expect(responseXml(answer.text)).toContain(
+      'urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy',
+    );
   });
 
   it('returns 404 for an unknown application', async () => {
-    const answer = await request(sesame.app).get(`/saml2/nope?${redirectQuery(databricksRequest())}`);
+    const answer = await request(sesame.app).get(
+      `/saml2/nope?${redirectQuery(databricksRequest())}`,
+    );
     expect(answer.status).toBe(404);
     expect(answer.text).toContain('Application &#34;nope&#34; not found');
   });
@@ -181,7 +219,10 @@ describe('SP-initiated SSO, HTTP-POST binding', () => {
       .post(ssoPath)
       .type('form')
       .send({ SAMLRequest: postValue(databricksRequest()) });
-    const tampered = arrival.headers.location!.replace(/state=(.)/, (_, first: string) => `state=${first === 'A' ? 'B' : 'A'}`);
+    const tampered = arrival.headers.location!.replace(
+      /state=(.)/,
+      (_, first: string) => `state=${first === 'A' ? 'B' : 'A'}`,
+    );
     const answer = await request(sesame.app).get(tampered);
     expect(answer.status).toBe(400);
     expect(answer.text).toContain('This sign-in link has expired');

@@ -43,7 +43,10 @@ export function authnRequestXml(options: AuthnRequestOptions = {}): string {
     .filter(([, value]) => value !== undefined)
     .map(([name, value]) => ` ${name}="${value}"`)
     .join('');
-  const issuer = options.issuer === null ? '' : `<saml:Issuer>${options.issuer ?? 'https://sp.example'}</saml:Issuer>`;
+  const issuer =
+    options.issuer === null
+      ? ''
+      : `<saml:Issuer>${options.issuer ?? 'https://sp.example'}</saml:Issuer>`;
   const policy = options.nameIdFormat
     ? `<samlp:NameIDPolicy Format="${options.nameIdFormat}" AllowCreate="true"/>`
     : '';
@@ -69,8 +72,10 @@ export function redirectQuery(
   xml: string,
   options: { relayState?: string; keyPem?: string; sigAlg?: string } = {},
 ): string {
-  let query = 'SAMLRequest=' + encodeURIComponent(deflateRawSync(Buffer.from(xml)).toString('base64'));
-  if (options.relayState !== undefined) query += '&RelayState=' + encodeURIComponent(options.relayState);
+  let query =
+    'SAMLRequest=' + encodeURIComponent(deflateRawSync(Buffer.from(xml)).toString('base64'));
+  if (options.relayState !== undefined)
+    query += '&RelayState=' + encodeURIComponent(options.relayState);
   if (!options.keyPem) return query;
 
   const sigAlg = options.sigAlg ?? rsaSha256;

@@ -9,12 +9,20 @@ export function csrfFrom(html: string): string {
 }
 
 /** Reads the hidden fields of the HTTP-POST binding page. */
-export function postBindingFrom(html: string): { action: string; samlResponse: string; relayState?: string } {
+export function postBindingFrom(html: string): {
+  action: string;
+  samlResponse: string;
+  relayState?: string;
+} {
   const action = /<form id="saml-post" method="post" action="([^"]+)"/.exec(html)?.[1];
   const samlResponse = /name="SAMLResponse" value="([^"]+)"/.exec(html)?.[1];
   const relayState = /name="RelayState" value="([^"]*)"/.exec(html)?.[1];
   if (!action || !samlResponse) throw new Error('Not an HTTP-POST binding page');
-  return { action: unescapeHtml(action), samlResponse, relayState: relayState === undefined ? undefined : unescapeHtml(relayState) };
+  return {
+    action: unescapeHtml(action),
+    samlResponse,
+    relayState: relayState === undefined ? undefined : unescapeHtml(relayState),
+  };
 }
 
 export function unescapeHtml(value: string): string {

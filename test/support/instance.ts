@@ -52,11 +52,23 @@ export const databricksAcs = 'https://dbc-test.cloud.databricks.com/saml/consume
 export async function seedDatabricks(services: Services) {
   const by = { actor: 'test' };
   const alice = await services.directory.createUser(
-    { username: 'alice', email: 'Alice@Example.com', firstName: 'Alice', lastName: 'Liddell', password: testPassword },
+    {
+      username: 'alice',
+      email: 'Alice@Example.com',
+      firstName: 'Alice',
+      lastName: 'Liddell',
+      password: testPassword,
+    },
     by,
   );
   const bob = await services.directory.createUser(
-    { username: 'bob', email: 'bob@example.com', firstName: 'Bob', lastName: 'Builder', password: testPassword },
+    {
+      username: 'bob',
+      email: 'bob@example.com',
+      firstName: 'Bob',
+      lastName: 'Builder',
+      password: testPassword,
+    },
     by,
   );
   const group = await services.directory.createGroup('engineers', by);

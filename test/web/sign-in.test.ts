@@ -2,7 +2,12 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { browser, csrfFrom, signIn } from '../support/browser-agent.ts';
 import { safeReturnPath } from '../../src/web/routes/sign-in.ts';
-import { seedDatabricks, startInstance, testPassword, type TestInstance } from '../support/instance.ts';
+import {
+  seedDatabricks,
+  startInstance,
+  testPassword,
+  type TestInstance,
+} from '../support/instance.ts';
 
 let sesame: TestInstance;
 
@@ -17,11 +22,19 @@ afterEach(() => sesame.close());
 
 async function attempt(agent: ReturnType<typeof browser>, username: string, password: string) {
   const page = await agent.get('/login');
-  return agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), username, password });
+  return agent
+    .post('/login')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), username, password });
 }
 
 async function loginEvents() {
-  return sesame.services.db.selectFrom('events').selectAll().where('type', '=', 'user_login_attempt').orderBy('id').execute();
+  return sesame.services.db
+    .selectFrom('events')
+    .selectAll()
+    .where('type', '=', 'user_login_attempt')
+    .orderBy('id')
+    .execute();
 }
 
 describe('sign-in', () => {
@@ -39,7 +52,10 @@ describe('sign-in', () => {
     expect(unknown.status).toBe(401);
     expect(wrong.text).toContain('Invalid username or password.');
     expect(unknown.text).toContain('Invalid username or password.');
-    expect((await loginEvents()).map((event) => event.error_code)).toEqual(['invalid_credentials', 'invalid_credentials']);
+    expect((await loginEvents()).map((event) => event.error_code)).toEqual([
+      'invalid_credentials',
+      'invalid_credentials',
+    ]);
   });
 
   it('rejects a suspended user', async () => {
@@ -51,7 +67,8 @@ describe('sign-in', () => {
 
   it('throttles an account after repeated failures', async () => {
     const agent = browser(sesame.app);
-    for (let i = 0; i < 3; i++) expect((await attempt(agent, 'alice', 'wrong password!!')).status).toBe(401);
+    for (let i = 0; i < 3; i++)
+      expect((await attempt(agent, 'alice', 'wrong password!!')).status).toBe(401);
     const locked = await attempt(agent, 'alice', testPassword);
     expect(locked.status).toBe(429);
     expect(locked.text).toContain('Too many failed sign-ins. Try again in 15 minutes.');
@@ -68,7 +85,10 @@ describe('sign-in', () => {
   it('rejects a sign-in without the CSRF token', async () => {
     const agent = browser(sesame.app);
     await agent.get('/login');
-    const answer = await agent.post('/login').type('form').send({ username: 'alice', password: testPassword });
+    const answer = await agent
+      .post('/login')
+      .type('form')
+      .send({ username: 'alice', password: testPassword });
     expect(answer.status).toBe(403);
     expect(answer.text).toContain('csrf_invalid');
   });
@@ -77,7 +97,10 @@ describe('sign-in', () => {
     const other = await browser(sesame.app).get('/login');
     const agent = browser(sesame.app);
     await agent.get('/login');
-    const answer = await agent.post('/login').type('form').send({ _csrf: csrfFrom(other.text), username: 'alice', password: testPassword });
+    const answer = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: csrfFrom(other.text), username: 'alice', password: testPassword });
     expect(answer.status).toBe(403);
   });
 

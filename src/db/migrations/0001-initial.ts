@@ -33,11 +33,17 @@ export function initialMigration(dialect: 'sqlite' | 'postgres'): Migration {
 
       await db.schema
         .createTable('group_members')
-        .addColumn('group_id', 'text', (c) => c.notNull().references('groups.id').onDelete('cascade'))
+        .addColumn('group_id', 'text', (c) =>
+          c.notNull().references('groups.id').onDelete('cascade'),
+        )
         .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
         .addPrimaryKeyConstraint('group_members_pk', ['group_id', 'user_id'])
         .execute();
-      await db.schema.createIndex('group_members_user').on('group_members').column('user_id').execute();
+      await db.schema
+        .createIndex('group_members_user')
+        .on('group_members')
+        .column('user_id')
+        .execute();
 
       await db.schema
         .createTable('applications')
@@ -65,7 +71,9 @@ export function initialMigration(dialect: 'sqlite' | 'postgres'): Migration {
         .addColumn('application_id', 'text', (c) =>
           c.notNull().references('applications.id').onDelete('cascade'),
         )
-        .addColumn('group_id', 'text', (c) => c.notNull().references('groups.id').onDelete('cascade'))
+        .addColumn('group_id', 'text', (c) =>
+          c.notNull().references('groups.id').onDelete('cascade'),
+        )
         .addPrimaryKeyConstraint('application_groups_pk', ['application_id', 'group_id'])
         .execute();
       await db.schema

@@ -32,10 +32,17 @@ export function decodeRedirectRequest(value: string, maxBytes: number): string {
   try {
     xml = inflateRawSync(compressed, { maxOutputLength: maxBytes });
   } catch (error) {
-    if (error instanceof RangeError || (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new SamlError('payload_too_large', `SAMLRequest inflates to more than ${maxBytes} bytes`, {
-        top: statusCodes.requester,
-      });
+    if (
+      error instanceof RangeError ||
+      (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE'
+    ) {
+      throw new SamlError(
+        'payload_too_large',
+        `SAMLRequest inflates to more than ${maxBytes} bytes`,
+        {
+          top: statusCodes.requester,
+        },
+      );
     }
     throw invalid('SAMLRequest is not valid DEFLATE data');
   }

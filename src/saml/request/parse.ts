@@ -28,7 +28,8 @@ function invalid(message: string): SamlError {
  * entity-expansion attacks whatever the parser would do with it; any parser warning is an error.
  */
 export function parseAuthnRequest(xml: string): AuthnRequest {
-  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw invalid('SAMLRequest must not contain a DOCTYPE or entity declaration');
+  if (/<!DOCTYPE|<!ENTITY/i.test(xml))
+    throw invalid('SAMLRequest must not contain a DOCTYPE or entity declaration');
 
   const document = parseXml(xml);
   const root = document.documentElement;
@@ -37,7 +38,8 @@ export function parseAuthnRequest(xml: string): AuthnRequest {
   }
 
   const version = root.getAttribute('Version');
-  if (version !== '2.0') throw invalid(`AuthnRequest Version must be "2.0", not "${version ?? ''}"`);
+  if (version !== '2.0')
+    throw invalid(`AuthnRequest Version must be "2.0", not "${version ?? ''}"`);
 
   return {
     id: requiredAttribute(root, 'ID'),
@@ -70,14 +72,19 @@ function parseXml(xml: string): Document {
   } catch (error) {
     throw invalid(`SAMLRequest is not well-formed XML: ${(error as Error).message.split('\n')[0]}`);
   }
-  if (problems.length > 0) throw invalid(`SAMLRequest is not well-formed XML: ${problems[0]?.split('\n')[0]}`);
+  if (problems.length > 0)
+    throw invalid(`SAMLRequest is not well-formed XML: ${problems[0]?.split('\n')[0]}`);
   return document;
 }
 
 export function child(parent: Element, namespace: string, localName: string): Element | undefined {
   for (let node = parent.firstChild; node; node = node.nextSibling) {
     const candidate = node as Element;
-    if (node.nodeType === 1 && candidate.namespaceURI === namespace && candidate.localName === localName) {
+    if (
+      node.nodeType === 1 &&
+      candidate.namespaceURI === namespace &&
+      candidate.localName === localName
+    ) {
       return candidate;
     }
   }
@@ -110,7 +117,9 @@ function parseBoolean(element: Element, name: string): boolean {
 function parseIndex(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d{1,5}$/.test(value.trim())) {
-    throw invalid(`AuthnRequest AssertionConsumerServiceIndex must be an unsigned short, not "${value}"`);
+    throw invalid(
+      `AuthnRequest AssertionConsumerServiceIndex must be an unsigned short, not "${value}"`,
+    );
   }
   return Number(value.trim());
 }
@@ -120,7 +129,9 @@ function parseTime(value: string): Date {
     ? new Date(value)
     : new Date(NaN);
   if (Number.isNaN(time.getTime())) {
-    throw invalid(`AuthnRequest IssueInstant must be an xs:dateTime with a time zone, not "${value}"`);
+    throw invalid(
+      `AuthnRequest IssueInstant must be an xs:dateTime with a time zone, not "${value}"`,
+    );
   }
   return time;
 }

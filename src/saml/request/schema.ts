@@ -21,7 +21,10 @@ let schemas: { main: XMLFileInfo; preload: XMLFileInfo[] } | undefined;
 
 function loadSchemas() {
   const require = createRequire(import.meta.url);
-  const folder = path.join(path.dirname(require.resolve('@authenio/samlify-xmllint-wasm/package.json')), 'schemas');
+  const folder = path.join(
+    path.dirname(require.resolve('@authenio/samlify-xmllint-wasm/package.json')),
+    'schemas',
+  );
   const [main, ...preload] = schemaFiles.map((fileName) => ({
     fileName,
     contents: fs.readFileSync(path.join(folder, fileName), 'utf8'),
@@ -43,8 +46,12 @@ export async function validateAgainstSchema(xml: string): Promise<void> {
 
   if (!result.valid) {
     const first = result.errors[0]?.message ?? 'unknown error';
-    throw new SamlError('saml_request_invalid', `SAMLRequest does not match the SAML 2.0 schema: ${first}`, {
-      top: statusCodes.requester,
-    });
+    throw new SamlError(
+      'saml_request_invalid',
+      `SAMLRequest does not match the SAML 2.0 schema: ${first}`,
+      {
+        top: statusCodes.requester,
+      },
+    );
   }
 }

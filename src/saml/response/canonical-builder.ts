@@ -109,7 +109,11 @@ function buildAssertion(input: LoginResponseInput, sign?: Signer): string {
   const conditions = element(
     'saml:Conditions',
     { NotBefore: notBefore, NotOnOrAfter: notOnOrAfter },
-    element('saml:AudienceRestriction', {}, element('saml:Audience', {}, escapeText(input.audience))),
+    element(
+      'saml:AudienceRestriction',
+      {},
+      element('saml:Audience', {}, escapeText(input.audience)),
+    ),
   );
 
   const authnStatement = element(
@@ -122,7 +126,8 @@ function buildAssertion(input: LoginResponseInput, sign?: Signer): string {
     ),
   );
 
-  const end = subject + conditions + authnStatement + attributeStatement(input) + '</saml:Assertion>';
+  const end =
+    subject + conditions + authnStatement + attributeStatement(input) + '</saml:Assertion>';
   if (!sign) return start + end;
   return start + sign(start + end, id) + end;
 }
@@ -134,7 +139,9 @@ function attributeStatement(input: LoginResponseInput): string {
       element(
         'saml:Attribute',
         { Name: attribute.name, NameFormat: attribute.nameFormat },
-        attribute.values.map((value) => element('saml:AttributeValue', {}, escapeText(value))).join(''),
+        attribute.values
+          .map((value) => element('saml:AttributeValue', {}, escapeText(value)))
+          .join(''),
       ),
     );
   return attributes.length === 0 ? '' : element('saml:AttributeStatement', {}, attributes.join(''));

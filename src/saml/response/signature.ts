@@ -24,9 +24,11 @@ export function envelopedSignatureXml(
   // Canonicalized alone, SignedInfo carries the ds namespace declaration that, in the document,
   // sits on its parent Signature element. The signature is computed over that form.
   const canonicalSignedInfo = `<ds:SignedInfo xmlns:ds="${ns.dsig}">${signedInfoBody}</ds:SignedInfo>`;
-  const signatureValue = sign('sha256', Buffer.from(canonicalSignedInfo, 'utf8'), privateKey).toString(
-    'base64',
-  );
+  const signatureValue = sign(
+    'sha256',
+    Buffer.from(canonicalSignedInfo, 'utf8'),
+    privateKey,
+  ).toString('base64');
 
   return (
     `<ds:Signature xmlns:ds="${ns.dsig}"><ds:SignedInfo>${signedInfoBody}</ds:SignedInfo>` +

@@ -11,7 +11,10 @@ const invalidXmlCharacters = /[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\u{1
 
 function assertXmlText(value: string): void {
   if (invalidXmlCharacters.test(value)) {
-    throw new SesameError('input_invalid', 'A value in the SAML Response contains a character that XML forbids');
+    throw new SesameError(
+      'input_invalid',
+      'A value in the SAML Response contains a character that XML forbids',
+    );
   }
 }
 

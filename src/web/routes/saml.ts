@@ -30,7 +30,8 @@ export function samlRouter(services: Services): Router {
 async function findApplication(services: Services, req: Request): Promise<Application> {
   const slug = String(req.params.slug);
   const application = await services.applications.get(slug);
-  if (!application) throw new SesameError('not_found', `Application "${slug.slice(0, 64)}" not found`);
+  if (!application)
+    throw new SesameError('not_found', `Application "${slug.slice(0, 64)}" not found`);
   return application;
 }
 
@@ -43,10 +44,9 @@ function sendMetadata(services: Services) {
       services.signingKey,
       false,
     );
-    res.type('application/samlmetadata+xml').setHeader(
-      'Content-Disposition',
-      `inline; filename="${application.slug}-idp-metadata.xml"`,
-    );
+    res
+      .type('application/samlmetadata+xml')
+      .setHeader('Content-Disposition', `inline; filename="${application.slug}-idp-metadata.xml"`);
     res.send(xml);
   };
 }
@@ -78,17 +78,29 @@ function receiveAuthnRequest(services: Services, binding: 'redirect' | 'post') {
     const application = await findApplication(services, req);
     const source = binding === 'redirect' ? req.query : req.body;
     const samlRequest = parameter(source, 'SAMLRequest');
-    if (!samlRequest) throw new SamlError('saml_request_invalid', 'SAMLRequest is missing', { top: statusCodes.requester });
+    if (!samlRequest)
+      throw new SamlError('saml_request_invalid', 'SAMLRequest is missing', {
+        top: statusCodes.requester,
+      });
     const relayState = checkRelayState(parameter(source, 'RelayState'));
 
-    const incoming: IncomingRequest = { binding, samlRequest, rawQuery: req.originalUrl.split('?')[1] };
+    const incoming: IncomingRequest = {
+      binding,
+      samlRequest,
+      rawQuery: req.originalUrl.split('?')[1],
+    };
     const config = services.config;
-    const context = await takeAuthnRequest(application, idpEndpoint(services, application.slug), incoming, {
-      maxBytes: config.samlRequestMaxBytes,
-      clockSkewSeconds: config.samlClockSkewSeconds,
-      maxAgeSeconds: config.samlRequestMaxAgeSeconds,
-      replayStore: services.replayStore,
-    }).catch((error: unknown) => answerIntakeError(services, res, application, relayState, error));
+    const context = await takeAuthnRequest(
+      application,
+      idpEndpoint(services, application.slug),
+      incoming,
+      {
+        maxBytes: config.samlRequestMaxBytes,
+        clockSkewSeconds: config.samlClockSkewSeconds,
+        maxAgeSeconds: config.samlRequestMaxAgeSeconds,
+        replayStore: services.replayStore,
+      },
+    ).catch((error: unknown) => answerIntakeError(services, res, application, relayState, error));
     if (!context) return;
 
     const pending: PendingSsoRequest = {
@@ -135,19 +147,38 @@ async function answerIntakeError(
   });
 
   if (error instanceof SamlError && error.code === 'saml_nameid_policy_unsupported') {
-    const acsUrl = application.acsUrls.find((endpoint) => endpoint.isDefault)?.url ?? application.acsUrls[0]!.url;
-    sendStatusResponse(services, res, application, { acsUrl, relayState, flow: 'sp-initiated' }, error.samlStatus, error.message);
+    const acsUrl =
+      application.acsUrls.find((endpoint) => endpoint.isDefault)?.url ??
+      application.acsUrls[0]!.url;
+    sendStatusResponse(
+      services,
+      res,
+      application,
+      { acsUrl, relayState, flow: 'sp-initiated' },
+      error.samlStatus,
+      error.message,
+    );
     return undefined;
   }
   throw error;
 }
 
-function sendNoPassive(services: Services, res: Response, application: Application, pending: PendingSsoRequest) {
+function sendNoPassive(
+  services: Services,
+  res: Response,
+  application: Application,
+  pending: PendingSsoRequest,
+) {
   sendStatusResponse(
     services,
     res,
     application,
-    { acsUrl: pending.acsUrl, inResponseTo: pending.requestId, relayState: pending.relayState, flow: 'sp-initiated' },
+    {
+      acsUrl: pending.acsUrl,
+      inResponseTo: pending.requestId,
+      relayState: pending.relayState,
+      flow: 'sp-initiated',
+    },
     { top: statusCodes.responder, second: statusCodes.noPassive },
     'The user is not signed in and the request asked for passive authentication',
   );
@@ -170,7 +201,13 @@ async function proceed(
   res.redirect(303, pending.forceAuthn && user ? '/login?reauth=1' : '/login');
 }
 
-function answer(services: Services, req: Request, res: Response, application: Application, pending: PendingSsoRequest) {
+function answer(
+  services: Services,
+  req: Request,
+  res: Response,
+  application: Application,
+  pending: PendingSsoRequest,
+) {
   return issueLoginResponse(services, req, res, application, currentUser(req)!, {
     acsUrl: pending.acsUrl,
     inResponseTo: pending.requestId,
@@ -184,7 +221,12 @@ function resumePostRequest(services: Services) {
     const token = typeof req.query.state === 'string' ? req.query.state : '';
     const pending = openPending(token, services.secretKey);
     if (!pending || pending.slug !== req.params.slug) {
-      return next(new SesameError('input_invalid', 'This sign-in link has expired; go back to the application and start again'));
+      return next(
+        new SesameError(
+          'input_invalid',
+          'This sign-in link has expired; go back to the application and start again',
+        ),
+      );
     }
 
     const application = await findApplication(services, req);
@@ -194,7 +236,11 @@ function resumePostRequest(services: Services) {
       `resume:${pending.requestId}`,
       new Date(pending.receivedAt + 10 * 60 * 1000),
     );
-    if (!firstUse) throw new SesameError('input_invalid', 'This sign-in link has already been used; go back to the application and start again');
+    if (!firstUse)
+      throw new SesameError(
+        'input_invalid',
+        'This sign-in link has already been used; go back to the application and start again',
+      );
     await proceed(services, req, res, application, pending);
   };
 }
@@ -204,7 +250,10 @@ function continuePending(services: Services) {
     const handle = String(req.params.handle);
     const pending = req.session.samlPending?.[handle];
     if (!pending || pending.slug !== req.params.slug) {
-      throw new SesameError('not_found', 'This sign-in request is no longer pending; go back to the application and start again');
+      throw new SesameError(
+        'not_found',
+        'This sign-in request is no longer pending; go back to the application and start again',
+      );
     }
 
     // ForceAuthn: the password must have been entered after the request arrived.
@@ -223,7 +272,8 @@ function continuePending(services: Services) {
 function launch(services: Services) {
   return async (req: Request, res: Response) => {
     const application = await findApplication(services, req);
-    const acs = application.acsUrls.find((endpoint) => endpoint.isDefault) ?? application.acsUrls[0]!;
+    const acs =
+      application.acsUrls.find((endpoint) => endpoint.isDefault) ?? application.acsUrls[0]!;
     await issueLoginResponse(services, req, res, application, currentUser(req)!, {
       acsUrl: acs.url,
       relayState: application.defaultRelayState ?? undefined,

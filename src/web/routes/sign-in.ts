@@ -16,7 +16,12 @@ export function signInRouter(services: Services, authenticator: passport.Passpor
 
   router.get('/', (req, res) => res.redirect(303, currentUser(req) ? '/console' : '/login'));
   router.get('/login', showLoginPage);
-  router.post('/login', requireCsrf, checkThrottle(services), authenticate(services, authenticator));
+  router.post(
+    '/login',
+    requireCsrf,
+    checkThrottle(services),
+    authenticate(services, authenticator),
+  );
   router.post('/logout', requireCsrf, logOut(services));
   return router;
 }
@@ -75,14 +80,22 @@ function authenticate(services: Services, authenticator: passport.PassportStatic
 
     const handler = (error: unknown, user: User | false, info?: { message?: string }) => {
       if (error) return next(error);
-      const done = user ? signIn(services, req, res, user) : rejectSignIn(services, req, res, username, info?.message);
+      const done = user
+        ? signIn(services, req, res, user)
+        : rejectSignIn(services, req, res, username, info?.message);
       done.catch(next);
     };
     (authenticator.authenticate('local', handler) as (...args: unknown[]) => void)(req, res, next);
   };
 }
 
-async function rejectSignIn(services: Services, req: Request, res: Response, username: string, reason?: string) {
+async function rejectSignIn(
+  services: Services,
+  req: Request,
+  res: Response,
+  username: string,
+  reason?: string,
+) {
   await services.throttle.recordFailure(username, req.ip ?? 'unknown');
   await services.insights.record({
     type: 'user_login_attempt',
@@ -108,7 +121,9 @@ async function rejectSignIn(services: Services, req: Request, res: Response, use
  */
 async function signIn(services: Services, req: Request, res: Response, user: User) {
   await new Promise<void>((resolve, reject) =>
-    req.login(user, { session: true, keepSessionInfo: true }, (error) => (error ? reject(error) : resolve())),
+    req.login(user, { session: true, keepSessionInfo: true }, (error) =>
+      error ? reject(error) : resolve(),
+    ),
   );
   req.session.authTime = Date.now();
   req.session.sessionIndex = newId();
@@ -132,7 +147,8 @@ async function signIn(services: Services, req: Request, res: Response, user: Use
 
 /** Accepts only a local absolute path, so the return path cannot send the user to another site. */
 export function safeReturnPath(value: string | undefined): string {
-  if (!value || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return '/console';
+  if (!value || !value.startsWith('/') || value.startsWith('//') || value.includes('\\'))
+    return '/console';
   return value;
 }
 
@@ -140,7 +156,11 @@ function logOut(services: Services) {
   return async (req: Request, res: Response) => {
     const user = currentUser(req);
     await new Promise<void>((resolve, reject) =>
-      req.session.destroy((error) => (error ? reject(new SesameError('internal', 'Sign-out failed', { cause: error })) : resolve())),
+      req.session.destroy((error) =>
+        error
+          ? reject(new SesameError('internal', 'Sign-out failed', { cause: error }))
+          : resolve(),
+      ),
     );
     res.clearCookie(sessionCookieName);
     if (user) {

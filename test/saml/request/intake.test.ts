@@ -65,7 +65,10 @@ function memoryReplayStore(): ReplayStore {
   };
 }
 
-function redirect(options: AuthnRequestOptions = {}, query: Parameters<typeof redirectQuery>[1] = {}): IncomingRequest {
+function redirect(
+  options: AuthnRequestOptions = {},
+  query: Parameters<typeof redirectQuery>[1] = {},
+): IncomingRequest {
   const rawQuery = redirectQuery(authnRequestXml({ issueInstant: now, ...options }), query);
   const samlRequest = decodeURIComponent(/SAMLRequest=([^&]*)/.exec(rawQuery)![1]!);
   return { binding: 'redirect', samlRequest, rawQuery };
@@ -120,7 +123,11 @@ describe('AuthnRequest intake (SAML Core 3.4, Bindings 3.4 and 3.5)', () => {
 
   it('verifies a signed POST request with the stored certificate', async () => {
     const app = application({ spCertificate: spKey.certificatePem, requireSignedRequests: true });
-    const xml = signAuthnRequest(authnRequestXml({ issueInstant: now }), spKey.keyPem, spKey.certificatePem);
+    const xml = signAuthnRequest(
+      authnRequestXml({ issueInstant: now }),
+      spKey.keyPem,
+      spKey.certificatePem,
+    );
     const context = await take(app, post(xml));
     expect(context.signed).toBe(true);
   });
@@ -138,7 +145,9 @@ describe('AuthnRequest intake (SAML Core 3.4, Bindings 3.4 and 3.5)', () => {
     expect(error.message).toBe('AuthnRequest ID "_replayed" has already been used');
   });
 
-  const bomb = deflateRawSync(Buffer.from(authnRequestXml({ extra: `<!--${'A'.repeat(2_000_000)}-->` })));
+  const bomb = deflateRawSync(
+    Buffer.from(authnRequestXml({ extra: `<!--${'A'.repeat(2_000_000)}-->` })),
+  );
 
   const rejected: Array<{
     name: string;
@@ -151,7 +160,8 @@ describe('AuthnRequest intake (SAML Core 3.4, Bindings 3.4 and 3.5)', () => {
       name: 'unknown issuer',
       incoming: () => redirect({ issuer: 'https://evil.example' }),
       code: 'saml_issuer_mismatch',
-      message: /Issuer "https:\/\/evil.example" is not the SP entity ID registered for application "app"/,
+      message:
+        /Issuer "https:\/\/evil.example" is not the SP entity ID registered for application "app"/,
     },
     {
       name: 'missing issuer',
@@ -185,7 +195,8 @@ describe('AuthnRequest intake (SAML Core 3.4, Bindings 3.4 and 3.5)', () => {
     },
     {
       name: 'artifact protocol binding',
-      incoming: () => redirect({ protocolBinding: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact' }),
+      incoming: () =>
+        redirect({ protocolBinding: 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Artifact' }),
       code: 'saml_request_invalid',
       message: /ProtocolBinding .* is not supported/,
     },
@@ -216,7 +227,10 @@ describe('AuthnRequest intake (SAML Core 3.4, Bindings 3.4 and 3.5)', () => {
     {
       name: 'XXE DOCTYPE',
       incoming: () =>
-        redirect({ prolog: '<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>', issuer: '&x;' }),
+        redirect({
+          prolog: '<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
+          issuer: '&x;',
+        }),
       code: 'saml_request_invalid',
       message: /must not contain a DOCTYPE or entity declaration/,
     },
@@ -234,7 +248,10 @@ describe('AuthnRequest intake (SAML Core 3.4, Bindings 3.4 and 3.5)', () => {
     },
     {
       name: 'not DEFLATE',
-      incoming: () => ({ binding: 'redirect', samlRequest: Buffer.from('plain text').toString('base64') }),
+      incoming: () => ({
+        binding: 'redirect',
+        samlRequest: Buffer.from('plain text').toString('base64'),
+      }),
       code: 'saml_request_invalid',
       message: /not valid DEFLATE data/,
     },
@@ -252,7 +269,8 @@ describe('AuthnRequest intake (SAML Core 3.4, Bindings 3.4 and 3.5)', () => {
     },
     {
       name: 'wrong root element',
-      incoming: () => post('<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>'),
+      incoming: () =>
+        post('<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>'),
       code: 'saml_request_invalid',
       message: /not a samlp:AuthnRequest/,
     },
@@ -264,7 +282,8 @@ describe('AuthnRequest intake (SAML Core 3.4, Bindings 3.4 and 3.5)', () => {
     },
     {
       name: 'unsupported NameIDPolicy',
-      incoming: () => redirect({ nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient' }),
+      incoming: () =>
+        redirect({ nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient' }),
       code: 'saml_nameid_policy_unsupported',
       message: /NameIDPolicy Format ".*transient" is not supported/,
     },
@@ -303,7 +322,13 @@ describe('AuthnRequest intake (SAML Core 3.4, Bindings 3.4 and 3.5)', () => {
       name: 'POST signature by another key with its own KeyInfo',
       app: { spCertificate: 'SP' },
       incoming: () =>
-        post(signAuthnRequest(authnRequestXml({ issueInstant: now }), otherKey.keyPem, otherKey.certificatePem)),
+        post(
+          signAuthnRequest(
+            authnRequestXml({ issueInstant: now }),
+            otherKey.keyPem,
+            otherKey.certificatePem,
+          ),
+        ),
       code: 'saml_signature_invalid',
       message: /does not verify/,
     },
@@ -311,8 +336,17 @@ describe('AuthnRequest intake (SAML Core 3.4, Bindings 3.4 and 3.5)', () => {
       name: 'POST request changed after signing',
       app: { spCertificate: 'SP' },
       incoming: () => {
-        const signed = signAuthnRequest(authnRequestXml({ issueInstant: now, acsUrl: acs }), spKey.keyPem, spKey.certificatePem);
-        return post(signed.replace(`AssertionConsumerServiceURL="${acs}"`, `AssertionConsumerServiceURL="${secondAcs}"`));
+        const signed = signAuthnRequest(
+          authnRequestXml({ issueInstant: now, acsUrl: acs }),
+          spKey.keyPem,
+          spKey.certificatePem,
+        );
+        return post(
+          signed.replace(
+            `AssertionConsumerServiceURL="${acs}"`,
+            `AssertionConsumerServiceURL="${secondAcs}"`,
+          ),
+        );
       },
       code: 'saml_signature_invalid',
       message: /does not verify/,
@@ -331,7 +365,9 @@ describe('AuthnRequest intake (SAML Core 3.4, Bindings 3.4 and 3.5)', () => {
 
   it('does not use up the ID of a rejected request', async () => {
     const store = memoryReplayStore();
-    await rejection(take(application(), redirect({ id: '_again', acsUrl: 'https://evil.example/acs' }), store));
+    await rejection(
+      take(application(), redirect({ id: '_again', acsUrl: 'https://evil.example/acs' }), store),
+    );
     const context = await take(application(), redirect({ id: '_again' }), store);
     expect(context.request.id).toBe('_again');
   });

@@ -13,7 +13,9 @@ export function chooseAcs(context: IntakeContext): void {
   const { request, application } = context;
 
   if (request.acsUrl !== undefined && request.acsIndex !== undefined) {
-    throw unregistered('AuthnRequest must not carry both AssertionConsumerServiceURL and AssertionConsumerServiceIndex');
+    throw unregistered(
+      'AuthnRequest must not carry both AssertionConsumerServiceURL and AssertionConsumerServiceIndex',
+    );
   }
   if (request.protocolBinding !== undefined && request.protocolBinding !== bindings.post) {
     throw new SamlError(
@@ -43,7 +45,8 @@ export function chooseAcs(context: IntakeContext): void {
     return;
   }
 
-  context.acs = application.acsUrls.find((endpoint) => endpoint.isDefault) ?? application.acsUrls[0];
+  context.acs =
+    application.acsUrls.find((endpoint) => endpoint.isDefault) ?? application.acsUrls[0];
 }
 
 function unregistered(message: string): SamlError {

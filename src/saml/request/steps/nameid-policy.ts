@@ -8,7 +8,11 @@ import type { IntakeContext } from '../context.ts';
  */
 export function checkNameIdPolicy({ request, application }: IntakeContext): void {
   const format = request.nameIdFormat;
-  if (format === undefined || format === nameIdFormats.unspecified || format === application.nameIdFormat) {
+  if (
+    format === undefined ||
+    format === nameIdFormats.unspecified ||
+    format === application.nameIdFormat
+  ) {
     return;
   }
   throw new SamlError(

@@ -8,14 +8,19 @@ import type { IntakeContext } from '../context.ts';
  */
 export async function checkReplay({ request, application, settings, replayStore }: IntakeContext) {
   const expiresAt = new Date(
-    request.issueInstant.getTime() + (settings.maxAgeSeconds + 2 * settings.clockSkewSeconds) * 1000,
+    request.issueInstant.getTime() +
+      (settings.maxAgeSeconds + 2 * settings.clockSkewSeconds) * 1000,
   );
   const fresh = await replayStore.remember(application.id, request.id, expiresAt);
 
   if (!fresh) {
-    throw new SamlError('saml_request_replayed', `AuthnRequest ID "${request.id}" has already been used`, {
-      top: statusCodes.requester,
-      second: statusCodes.requestDenied,
-    });
+    throw new SamlError(
+      'saml_request_replayed',
+      `AuthnRequest ID "${request.id}" has already been used`,
+      {
+        top: statusCodes.requester,
+        second: statusCodes.requestDenied,
+      },
+    );
   }
 }

@@ -2,12 +2,7 @@ import { createPublicKey, verify } from 'node:crypto';
 import type { Element } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
 import { SamlError } from '../../../errors.ts';
-import {
-  digestAlgorithms,
-  ns,
-  signatureAlgorithms,
-  statusCodes,
-} from '../../constants.ts';
+import { digestAlgorithms, ns, signatureAlgorithms, statusCodes } from '../../constants.ts';
 import type { IntakeContext } from '../context.ts';
 import { child } from '../parse.ts';
 
@@ -28,10 +23,14 @@ export function checkSignature(context: IntakeContext): void {
   }
 
   context.signed =
-    context.binding === 'redirect' ? verifyRedirectSignature(context, certificate) : verifyPostSignature(context, certificate);
+    context.binding === 'redirect'
+      ? verifyRedirectSignature(context, certificate)
+      : verifyPostSignature(context, certificate);
 
   if (!context.signed && application.requireSignedRequests) {
-    throw invalidSignature(`Application "${application.slug}" requires signed AuthnRequests, and this one is unsigned`);
+    throw invalidSignature(
+      `Application "${application.slug}" requires signed AuthnRequests, and this one is unsigned`,
+    );
   }
 }
 
@@ -50,21 +49,30 @@ function verifyRedirectSignature(context: IntakeContext, certificate: string): b
   const raw = rawParameters(context.rawQuery ?? '');
   if (raw.Signature === undefined && raw.SigAlg === undefined) return false;
   if (raw.Signature === undefined || raw.SigAlg === undefined || raw.SAMLRequest === undefined) {
-    throw invalidSignature('A signed HTTP-Redirect request needs SAMLRequest, SigAlg and Signature');
+    throw invalidSignature(
+      'A signed HTTP-Redirect request needs SAMLRequest, SigAlg and Signature',
+    );
   }
 
   const sigAlg = decodeURIComponent(raw.SigAlg);
   const algorithm = signatureAlgorithms[sigAlg as keyof typeof signatureAlgorithms];
-  if (!algorithm) throw invalidSignature(`SigAlg "${sigAlg}" is not supported; use RSA-SHA256 or stronger`);
+  if (!algorithm)
+    throw invalidSignature(`SigAlg "${sigAlg}" is not supported; use RSA-SHA256 or stronger`);
 
   const signedOctets =
     `SAMLRequest=${raw.SAMLRequest}` +
     (raw.RelayState !== undefined ? `&RelayState=${raw.RelayState}` : '') +
     `&SigAlg=${raw.SigAlg}`;
   const signature = Buffer.from(decodeURIComponent(raw.Signature), 'base64');
-  const valid = verify(algorithm, Buffer.from(signedOctets), createPublicKey(certificate), signature);
+  const valid = verify(
+    algorithm,
+    Buffer.from(signedOctets),
+    createPublicKey(certificate),
+    signature,
+  );
 
-  if (!valid) throw invalidSignature('AuthnRequest signature does not verify with the SP certificate');
+  if (!valid)
+    throw invalidSignature('AuthnRequest signature does not verify with the SP certificate');
   return true;
 }
 
@@ -74,7 +82,8 @@ function rawParameters(query: string): Record<string, string> {
     const at = pair.indexOf('=');
     if (at <= 0) continue;
     const name = pair.slice(0, at);
-    if (name in parameters) throw invalidSignature(`Query parameter ${name} appears more than once`);
+    if (name in parameters)
+      throw invalidSignature(`Query parameter ${name} appears more than once`);
     parameters[name] = pair.slice(at + 1);
   }
   return parameters;
@@ -91,14 +100,17 @@ function verifyPostSignature(context: IntakeContext, certificate: string): boole
   if (!signature) return false;
 
   checkAlgorithms(signature);
-  if (countElementsWithId(root, id) !== 1) throw invalidSignature(`AuthnRequest ID "${id}" is not unique in the document`);
+  if (countElementsWithId(root, id) !== 1)
+    throw invalidSignature(`AuthnRequest ID "${id}" is not unique in the document`);
 
   const verifier = new SignedXml({ publicCert: certificate, getCertFromKeyInfo: () => null });
   // xmldom's Element type differs from the DOM lib's Node that xml-crypto declares; they are the same object.
   verifier.loadSignature(signature as unknown as Node);
   const references = verifier.getReferences();
   if (references.length !== 1 || references[0]?.uri !== `#${id}`) {
-    throw invalidSignature('AuthnRequest signature must have one Reference, to the AuthnRequest itself');
+    throw invalidSignature(
+      'AuthnRequest signature must have one Reference, to the AuthnRequest itself',
+    );
   }
 
   let valid = false;
@@ -107,28 +119,39 @@ function verifyPostSignature(context: IntakeContext, certificate: string): boole
   } catch (error) {
     throw invalidSignature(`AuthnRequest signature does not verify: ${(error as Error).message}`);
   }
-  if (!valid) throw invalidSignature('AuthnRequest signature does not verify with the SP certificate');
+  if (!valid)
+    throw invalidSignature('AuthnRequest signature does not verify with the SP certificate');
   return true;
 }
 
 function checkAlgorithms(signature: Element): void {
   const signedInfo = child(signature, ns.dsig, 'SignedInfo');
-  const method = signedInfo && child(signedInfo, ns.dsig, 'SignatureMethod')?.getAttribute('Algorithm');
+  const method =
+    signedInfo && child(signedInfo, ns.dsig, 'SignatureMethod')?.getAttribute('Algorithm');
   if (!method || !(method in signatureAlgorithms)) {
-    throw invalidSignature(`SignatureMethod "${method ?? ''}" is not supported; use RSA-SHA256 or stronger`);
+    throw invalidSignature(
+      `SignatureMethod "${method ?? ''}" is not supported; use RSA-SHA256 or stronger`,
+    );
   }
 
   const reference = signedInfo && child(signedInfo, ns.dsig, 'Reference');
   const digest = reference && child(reference, ns.dsig, 'DigestMethod')?.getAttribute('Algorithm');
   if (!digest || !(digestAlgorithms as readonly string[]).includes(digest)) {
-    throw invalidSignature(`DigestMethod "${digest ?? ''}" is not supported; use SHA-256 or stronger`);
+    throw invalidSignature(
+      `DigestMethod "${digest ?? ''}" is not supported; use SHA-256 or stronger`,
+    );
   }
 }
 
 function countElementsWithId(root: Element, id: string): number {
   let count = 0;
   const visit = (element: Element) => {
-    if (element.getAttribute('ID') === id || element.getAttribute('Id') === id || element.getAttribute('id') === id) count++;
+    if (
+      element.getAttribute('ID') === id ||
+      element.getAttribute('Id') === id ||
+      element.getAttribute('id') === id
+    )
+      count++;
     for (let node = element.firstChild; node; node = node.nextSibling) {
       if (node.nodeType === 1) visit(node as Element);
     }
