@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/index.ts';
-import { nowIso } from '../db/index.ts';
+import { isUniqueViolation, nowIso } from '../db/index.ts';
 import type { ApplicationsTable } from '../db/schema.ts';
 import type { Actor } from '../directory/service.ts';
 import { SesameError } from '../errors.ts';
@@ -83,7 +83,16 @@ export function createApplications(db: Db, insights: Insights): Applications {
       if (await get(row.slug))
         throw new SesameError('conflict', `Application "${row.slug}" already exists`);
 
-      await db.insertInto('applications').values(row).execute();
+      await db
+        .insertInto('applications')
+        .values(row)
+        .execute()
+        .catch((error: unknown) => {
+          if (isUniqueViolation(error)) {
+            throw new SesameError('conflict', `Application "${row.slug}" already exists`);
+          }
+          throw error;
+        });
       await insights.record({
         type: 'application_create',
         outcome: 'success',

@@ -44,3 +44,16 @@ export async function migrateToLatest(db: Db, dialect: 'sqlite' | 'postgres' = '
 export function nowIso(now: Date = new Date()): string {
   return now.toISOString();
 }
+
+/**
+ * Tells whether `error` is a unique-constraint violation, from SQLite (better-sqlite3) or
+ * PostgreSQL (SQLSTATE 23505), so a race between a check and an insert reads as a conflict.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  return (
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    code === '23505'
+  );
+}

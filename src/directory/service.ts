@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/index.ts';
-import { nowIso } from '../db/index.ts';
+import { isUniqueViolation, nowIso } from '../db/index.ts';
 import type { UsersTable } from '../db/schema.ts';
 import { SesameError } from '../errors.ts';
 import type { Insights } from '../insights/events.ts';
@@ -100,7 +100,15 @@ export function createDirectory(db: Db, insights: Insights): Directory {
         created_at: now,
         updated_at: now,
       };
-      await db.insertInto('users').values(user).execute();
+      await db
+        .insertInto('users')
+        .values(user)
+        .execute()
+        .catch(async (error: unknown) => {
+          // Another request created the same username or email since assertUnique ran.
+          if (isUniqueViolation(error)) await assertUnique(db, fields.username, fields.email);
+          throw error;
+        });
       await insights.record({
         type: 'user_create',
         outcome: 'success',
@@ -186,7 +194,15 @@ export function createDirectory(db: Db, insights: Insights): Directory {
       if (existing) throw new SesameError('conflict', `Group "${existing.name}" already exists`);
 
       const group = { id: randomUUID(), name, name_key: name.toLowerCase(), created_at: nowIso() };
-      await db.insertInto('groups').values(group).execute();
+      await db
+        .insertInto('groups')
+        .values(group)
+        .execute()
+        .catch((error: unknown) => {
+          if (isUniqueViolation(error))
+            throw new SesameError('conflict', `Group "${name}" already exists`);
+          throw error;
+        });
       await insights.record({
         type: 'group_create',
         outcome: 'success',

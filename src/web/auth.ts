@@ -5,7 +5,7 @@ import type { User } from '../directory/service.ts';
 import type { Services } from '../services.ts';
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace -- Passport types req.user through this namespace.
+  // Passport types req.user through this global namespace.
   namespace Express {
     interface User {
       id: string;

@@ -1,0 +1,91 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SesameError } from '../../src/errors.ts';
+import { startInstance, type TestInstance } from '../support/instance.ts';
+
+let sesame: TestInstance;
+const by = { actor: 'test' };
+
+beforeEach(async () => {
+  sesame = await startInstance();
+});
+afterEach(() => sesame.close());
+
+async function failure(promise: Promise<unknown>): Promise<SesameError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(SesameError);
+  return error as SesameError;
+}
+
+describe('directory', () => {
+  it('stores passwords as argon2id hashes only', async () => {
+    const user = await sesame.services.directory.createUser(
+      { username: 'alice', email: 'alice@example.com', password: 'a long password here' },
+      by,
+    );
+    expect(user.password_hash).toMatch(/^\$argon2id\$v=19\$m=65536,p=4,t=3\$/);
+    expect(
+      JSON.stringify(await sesame.services.db.selectFrom('users').selectAll().execute()),
+    ).not.toContain('a long password here');
+  });
+
+  it('rejects concurrent creation of the same username', async () => {
+    const create = (email: string) =>
+      sesame.services.directory.createUser({ username: 'Dup', email }, by);
+    const results = await Promise.allSettled([create('a@example.com'), create('b@example.com')]);
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    const [rejected] = results.filter((result) => result.status === 'rejected');
+    expect((rejected as PromiseRejectedResult).reason.code).toBe('conflict');
+  });
+
+  it('lets a user without a password never sign in', async () => {
+    await sesame.services.directory.createUser({ username: 'nopass', email: 'n@example.com' }, by);
+    const verdict = await sesame.services.directory.authenticate('nopass', '');
+    expect(verdict.reason).toBe('invalid_credentials');
+  });
+
+  it('rejects unknown fields and control characters', async () => {
+    const unknown = await failure(
+      sesame.services.directory.createUser(
+        { username: 'x', email: 'x@example.com', role: 'admin' } as never,
+        by,
+      ),
+    );
+    expect(unknown.message).toMatch(/Unrecognized key: "role"/);
+
+    const control = await failure(
+      sesame.services.directory.createUser(
+        { username: 'y', email: 'y@example.com', firstName: 'a\u0000b' },
+        by,
+      ),
+    );
+    expect(control.message).toBe('Invalid input: firstName contains control characters');
+  });
+
+  it('records an event for each change', async () => {
+    await sesame.services.directory.createUser(
+      { username: 'alice', email: 'alice@example.com' },
+      by,
+    );
+    await sesame.services.directory.createGroup('team', by);
+    await sesame.services.directory.addMember('team', 'alice', by);
+    const types = (
+      await sesame.services.db.selectFrom('events').select('type').orderBy('id').execute()
+    ).map((row) => row.type);
+    expect(types).toEqual(['user_create', 'group_create', 'group_member_add']);
+  });
+
+  it('removes a member and reports a missing membership', async () => {
+    await sesame.services.directory.createUser(
+      { username: 'alice', email: 'alice@example.com' },
+      by,
+    );
+    await sesame.services.directory.createGroup('team', by);
+    await sesame.services.directory.addMember('team', 'alice', by);
+    await sesame.services.directory.removeMember('team', 'alice', by);
+    const error = await failure(sesame.services.directory.removeMember('team', 'alice', by));
+    expect(error.message).toBe('User "alice" is not a member of "team"');
+  });
+});
