@@ -23,7 +23,6 @@ export const errorCodes = {
   saml_request_expired: 'The AuthnRequest is too old or from the future.',
   saml_request_replayed: 'The AuthnRequest ID has been seen before.',
   saml_nameid_policy_unsupported: 'The requested NameID format is not supported.',
-  saml_no_passive: 'The SP asked for passive authentication and no session exists.',
   internal: 'An internal error occurred.',
 } as const;
 

@@ -6,22 +6,25 @@ import type { Logger } from '../log.ts';
  * Event types of the Directory Insights log: snake_case nouns with a verb, the same name in the
  * events table and in the `event` field of log lines.
  */
-export type EventType =
-  | 'user_login_attempt'
-  | 'user_logout'
-  | 'sso_auth'
-  | 'user_create'
-  | 'user_update'
-  | 'user_delete'
-  | 'group_create'
-  | 'group_delete'
-  | 'group_member_add'
-  | 'group_member_remove'
-  | 'application_create'
-  | 'application_update'
-  | 'application_delete'
-  | 'application_group_bind'
-  | 'application_group_unbind';
+export const eventTypes = [
+  'user_login_attempt',
+  'user_logout',
+  'sso_auth',
+  'user_create',
+  'user_update',
+  'user_delete',
+  'group_create',
+  'group_delete',
+  'group_member_add',
+  'group_member_remove',
+  'application_create',
+  'application_update',
+  'application_delete',
+  'application_group_bind',
+  'application_group_unbind',
+] as const;
+
+export type EventType = (typeof eventTypes)[number];
 
 export interface EventInput {
   type: EventType;
