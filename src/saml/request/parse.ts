@@ -33,6 +33,7 @@ export function parseAuthnRequest(xml: string): AuthnRequest {
 
   const document = parseXml(xml);
   const root = document.documentElement;
+  if (root) checkDepth(root);
   if (!root || root.namespaceURI !== ns.protocol || root.localName !== 'AuthnRequest') {
     throw invalid('SAMLRequest is not a samlp:AuthnRequest');
   }
@@ -75,6 +76,26 @@ function parseXml(xml: string): Document {
   if (problems.length > 0)
     throw invalid(`SAMLRequest is not well-formed XML: ${problems[0]?.split('\n')[0]}`);
   return document;
+}
+
+/** Deepest element nesting accepted; real AuthnRequests stay under ten levels. */
+export const maxElementDepth = 64;
+
+/**
+ * Rejects documents nested deeper than `maxElementDepth`, because the recursive
+ * canonicalization in signature verification would otherwise exhaust the stack.
+ */
+function checkDepth(root: Element): void {
+  const stack: Array<[Element, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [element, depth] = stack.pop()!;
+    if (depth > maxElementDepth) {
+      throw invalid(`SAMLRequest nests elements deeper than ${maxElementDepth} levels`);
+    }
+    for (let node = element.firstChild; node; node = node.nextSibling) {
+      if (node.nodeType === 1) stack.push([node as Element, depth + 1]);
+    }
+  }
 }
 
 export function child(parent: Element, namespace: string, localName: string): Element | undefined {

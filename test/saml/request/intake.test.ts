@@ -372,3 +372,27 @@ describe('AuthnRequest intake (SAML Core 3.4, Bindings 3.4 and 3.5)', () => {
     expect(context.request.id).toBe('_again');
   });
 });
+
+describe('AuthnRequest intake with hostile input', () => {
+  it('rejects a malformed percent-encoding in Signature', async () => {
+    const app = application({ spCertificate: spKey.certificatePem });
+    const signed = redirect({}, { keyPem: spKey.keyPem });
+    const incoming = {
+      ...signed,
+      rawQuery: signed.rawQuery!.replace(/Signature=[^&]*/, 'Signature=%E0%A4%A'),
+    };
+    const error = await rejection(take(app, incoming));
+    expect(error.code).toBe('saml_signature_invalid');
+    expect(error.message).toBe('Query parameter Signature is not valid URL encoding');
+  });
+
+  it('rejects deeply nested XML before any signature check', async () => {
+    const app = application({ spCertificate: spKey.certificatePem });
+    const depth = 6000;
+    const nested = '<x:b xmlns:x="urn:x">'.repeat(depth) + '</x:b>'.repeat(depth);
+    const extra = `<samlp:Extensions>${nested}</samlp:Extensions>`;
+    const error = await rejection(take(app, post(authnRequestXml({ issueInstant: now, extra }))));
+    expect(error.code).toBe('saml_request_invalid');
+    expect(error.message).toBe('SAMLRequest nests elements deeper than 64 levels');
+  });
+});

@@ -54,7 +54,7 @@ function verifyRedirectSignature(context: IntakeContext, certificate: string): b
     );
   }
 
-  const sigAlg = decodeURIComponent(raw.SigAlg);
+  const sigAlg = decodeParameter(raw.SigAlg, 'SigAlg');
   const algorithm = signatureAlgorithms[sigAlg as keyof typeof signatureAlgorithms];
   if (!algorithm)
     throw invalidSignature(`SigAlg "${sigAlg}" is not supported; use RSA-SHA256 or stronger`);
@@ -63,7 +63,7 @@ function verifyRedirectSignature(context: IntakeContext, certificate: string): b
     `SAMLRequest=${raw.SAMLRequest}` +
     (raw.RelayState !== undefined ? `&RelayState=${raw.RelayState}` : '') +
     `&SigAlg=${raw.SigAlg}`;
-  const signature = Buffer.from(decodeURIComponent(raw.Signature), 'base64');
+  const signature = Buffer.from(decodeParameter(raw.Signature, 'Signature'), 'base64');
   const valid = verify(
     algorithm,
     Buffer.from(signedOctets),
@@ -74,6 +74,14 @@ function verifyRedirectSignature(context: IntakeContext, certificate: string): b
   if (!valid)
     throw invalidSignature('AuthnRequest signature does not verify with the SP certificate');
   return true;
+}
+
+function decodeParameter(value: string, name: string): string {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    throw invalidSignature(`Query parameter ${name} is not valid URL encoding`);
+  }
 }
 
 function rawParameters(query: string): Record<string, string> {
@@ -144,18 +152,15 @@ function checkAlgorithms(signature: Element): void {
 }
 
 function countElementsWithId(root: Element, id: string): number {
+  // Iterative, so a deeply nested document cannot overflow the stack.
   let count = 0;
-  const visit = (element: Element) => {
-    if (
-      element.getAttribute('ID') === id ||
-      element.getAttribute('Id') === id ||
-      element.getAttribute('id') === id
-    )
-      count++;
+  const stack: Element[] = [root];
+  while (stack.length > 0) {
+    const element = stack.pop()!;
+    if (['ID', 'Id', 'id'].some((name) => element.getAttribute(name) === id)) count++;
     for (let node = element.firstChild; node; node = node.nextSibling) {
-      if (node.nodeType === 1) visit(node as Element);
+      if (node.nodeType === 1) stack.push(node as Element);
     }
-  };
-  visit(root);
+  }
   return count;
 }
