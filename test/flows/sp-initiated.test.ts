@@ -118,6 +118,9 @@ describe('SP-initiated SSO, HTTP-Redirect binding', () => {
     );
     expect(arrival.status).toBe(303);
     expect(arrival.headers.location).toBe('/login?reauth=1');
+    expect((await agent.get('/login?reauth=1')).text).toContain(
+      'The application asks you to sign in again.',
+    );
 
     const continuePath = (await submitLogin(agent)).headers.location!;
     expect(continuePath).toMatch(/\/continue\//);

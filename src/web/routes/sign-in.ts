@@ -28,7 +28,10 @@ export function signInRouter(services: Services, authenticator: passport.Passpor
 
 function showLoginPage(req: Request, res: Response) {
   res.setHeader('Cache-Control', 'no-store');
-  res.render('login', { csrfToken: csrfToken(req), error: undefined, username: '' });
+  // ForceAuthn sends a signed-in user here with reauth=1: the SP wants a fresh sign-in.
+  const notice =
+    req.query.reauth === '1' ? 'The application asks you to sign in again.' : undefined;
+  res.render('login', { csrfToken: csrfToken(req), error: undefined, notice, username: '' });
 }
 
 function loginField(req: Request, name: string): string {
