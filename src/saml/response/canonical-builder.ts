@@ -67,7 +67,8 @@ function buildResponse(envelope: ResponseEnvelope, body: string, sign?: Signer):
     attributesOf({
       Destination: envelope.destination,
       ID: id,
-      InResponseTo: envelope.inResponseTo,
+      // An empty InResponseTo is schema-invalid (xs:NCName), so it is left out like an absent one.
+      InResponseTo: envelope.inResponseTo || undefined,
       IssueInstant: samlTime(envelope.now),
       Version: '2.0',
     }) +
@@ -99,7 +100,7 @@ function buildAssertion(input: LoginResponseInput, sign?: Signer): string {
         'saml:SubjectConfirmation',
         { Method: subjectConfirmationBearer },
         element('saml:SubjectConfirmationData', {
-          InResponseTo: input.inResponseTo,
+          InResponseTo: input.inResponseTo || undefined,
           NotOnOrAfter: notOnOrAfter,
           Recipient: input.destination,
         }),

@@ -92,6 +92,11 @@ describe('canonical response builder', () => {
     expect(xml).not.toContain('InResponseTo');
   });
 
+  it('writes no InResponseTo when it is empty', () => {
+    const xml = createCanonicalResponseBuilder(key).buildLoginResponse(input({ inResponseTo: '' }));
+    expect(xml).not.toContain('InResponseTo');
+  });
+
   it('sets the validity window from the clock skew and lifetime', () => {
     const xml = createCanonicalResponseBuilder(key).buildLoginResponse(input());
     expect(xml).toContain(
