@@ -111,11 +111,13 @@ export function createApplications(db: Db, insights: Insights): Applications {
 
     async bind(slug, groupId, groupName, by) {
       const application = await require(slug);
-      await db
+      const inserted = await db
         .insertInto('application_groups')
         .values({ application_id: application.id, group_id: groupId })
         .onConflict((oc) => oc.doNothing())
-        .execute();
+        .executeTakeFirst();
+      // Already there: nothing changed, so nothing is recorded.
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return;
       await insights.record({
         type: 'application_group_bind',
         outcome: 'success',

@@ -217,11 +217,13 @@ export function createDirectory(db: Db, insights: Insights): Directory {
     async addMember(groupName, username, by) {
       const group = await requireGroup(groupName);
       const user = await requireUser(username);
-      await db
+      const inserted = await db
         .insertInto('group_members')
         .values({ group_id: group.id, user_id: user.id })
         .onConflict((oc) => oc.doNothing())
-        .execute();
+        .executeTakeFirst();
+      // Already there: nothing changed, so nothing is recorded.
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return;
       await insights.record({
         type: 'group_member_add',
         outcome: 'success',

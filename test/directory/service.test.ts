@@ -71,6 +71,7 @@ describe('directory', () => {
     );
     await sesame.services.directory.createGroup('team', by);
     await sesame.services.directory.addMember('team', 'alice', by);
+    await sesame.services.directory.addMember('team', 'ALICE', by);
     const types = (
       await sesame.services.db.selectFrom('events').select('type').orderBy('id').execute()
     ).map((row) => row.type);
