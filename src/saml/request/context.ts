@@ -1,5 +1,6 @@
 import type { AcsEndpoint, Application } from '../../applications/service.ts';
 import type { AuthnRequest } from './parse.ts';
+import type { RedirectQuery } from './redirect-query.ts';
 
 /** Remembers AuthnRequest IDs until they expire, to reject replays. */
 export interface ReplayStore {
@@ -17,8 +18,8 @@ export interface IntakeContext {
   application: Application;
   request: AuthnRequest;
   binding: 'redirect' | 'post';
-  /** The raw query string of an HTTP-Redirect request, whose exact octets the signature covers. */
-  rawQuery?: string;
+  /** The signature parameters of an HTTP-Redirect request, with the octets they cover. */
+  redirectSignature?: RedirectQuery['signature'];
   /** This application's SSO URL, which a Destination must equal. */
   ssoUrl: string;
   now: Date;

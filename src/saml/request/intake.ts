@@ -2,6 +2,7 @@ import type { Application } from '../../applications/service.ts';
 import type { IntakeContext, IntakeSettings, IntakeStep, ReplayStore } from './context.ts';
 import { decodePostRequest, decodeRedirectRequest } from './decode.ts';
 import { parseAuthnRequest } from './parse.ts';
+import type { RedirectQuery } from './redirect-query.ts';
 import { chooseAcs } from './steps/acs.ts';
 import { checkAge } from './steps/age.ts';
 import { checkDestination } from './steps/destination.ts';
@@ -29,7 +30,8 @@ export const intakeSteps: readonly IntakeStep[] = [
 export interface IncomingRequest {
   binding: 'redirect' | 'post';
   samlRequest: string;
-  rawQuery?: string;
+  /** For HTTP-Redirect: SigAlg, Signature and the signed octets, from `readRedirectQuery`. */
+  redirectSignature?: RedirectQuery['signature'];
 }
 
 export interface IntakeOptions extends IntakeSettings {
@@ -57,7 +59,7 @@ export async function takeAuthnRequest(
     application,
     request: parseAuthnRequest(xml),
     binding: incoming.binding,
-    rawQuery: incoming.rawQuery,
+    redirectSignature: incoming.redirectSignature,
     ssoUrl,
     now: options.now ?? new Date(),
     settings: { clockSkewSeconds: options.clockSkewSeconds, maxAgeSeconds: options.maxAgeSeconds },

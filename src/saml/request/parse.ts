@@ -1,6 +1,7 @@
 import { DOMParser, type Document, type Element } from '@xmldom/xmldom';
 import { ns, statusCodes } from '../constants.ts';
 import { SamlError } from '../../errors.ts';
+import { quote } from './quote.ts';
 
 /** The fields of an AuthnRequest that Sesame acts on, with the parsed document for signature checks. */
 export interface AuthnRequest {
@@ -40,10 +41,10 @@ export function parseAuthnRequest(xml: string): AuthnRequest {
 
   const version = root.getAttribute('Version');
   if (version !== '2.0')
-    throw invalid(`AuthnRequest Version must be "2.0", not "${version ?? ''}"`);
+    throw invalid(`AuthnRequest Version must be "2.0", not "${quote(version ?? '')}"`);
 
   return {
-    id: requiredAttribute(root, 'ID'),
+    id: checkId(requiredAttribute(root, 'ID')),
     issueInstant: parseTime(requiredAttribute(root, 'IssueInstant')),
     issuer: childText(root, ns.assertion, 'Issuer'),
     destination: optionalAttribute(root, 'Destination'),
@@ -117,6 +118,15 @@ function childText(parent: Element, namespace: string, localName: string): strin
   return text || undefined;
 }
 
+/** Longest AuthnRequest ID kept; SPs use 20 to 50 characters, and the ID is stored per session. */
+const maxIdLength = 256;
+
+function checkId(id: string): string {
+  if (id.length > maxIdLength)
+    throw invalid(`AuthnRequest ID is longer than ${maxIdLength} characters`);
+  return id;
+}
+
 function optionalAttribute(element: Element, name: string): string | undefined {
   return element.hasAttribute(name) ? (element.getAttribute(name) ?? undefined) : undefined;
 }
@@ -132,14 +142,14 @@ function parseBoolean(element: Element, name: string): boolean {
   const value = optionalAttribute(element, name)?.trim();
   if (value === undefined || value === 'false' || value === '0') return false;
   if (value === 'true' || value === '1') return true;
-  throw invalid(`AuthnRequest ${name} must be true, false, 1 or 0, not "${value}"`);
+  throw invalid(`AuthnRequest ${name} must be true, false, 1 or 0, not "${quote(value)}"`);
 }
 
 function parseIndex(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d{1,5}$/.test(value.trim())) {
     throw invalid(
-      `AuthnRequest AssertionConsumerServiceIndex must be an unsigned short, not "${value}"`,
+      `AuthnRequest AssertionConsumerServiceIndex must be an unsigned short, not "${quote(value)}"`,
     );
   }
   return Number(value.trim());
@@ -151,7 +161,7 @@ function parseTime(value: string): Date {
     : new Date(NaN);
   if (Number.isNaN(time.getTime())) {
     throw invalid(
-      `AuthnRequest IssueInstant must be an xs:dateTime with a time zone, not "${value}"`,
+      `AuthnRequest IssueInstant must be an xs:dateTime with a time zone, not "${quote(value)}"`,
     );
   }
   return time;

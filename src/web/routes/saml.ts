@@ -4,6 +4,7 @@ import { SamlError, SesameError } from '../../errors.ts';
 import { statusCodes } from '../../saml/constants.ts';
 import { buildIdpMetadata } from '../../saml/metadata.ts';
 import { takeAuthnRequest, type IncomingRequest } from '../../saml/request/intake.ts';
+import { readRedirectQuery } from '../../saml/request/redirect-query.ts';
 import type { Services } from '../../services.ts';
 import { currentUser, requireSignedIn } from '../auth.ts';
 import { requireCsrf } from '../csrf.ts';
@@ -70,25 +71,40 @@ function checkRelayState(relayState: string | undefined): string | undefined {
 }
 
 /**
+ * Reads the SAML parameters of either binding. HTTP-Redirect parameters are read from the raw
+ * query, never from Express's parsed query, so the signature covers what is used.
+ */
+function readIncoming(req: Request, binding: 'redirect' | 'post') {
+  const query =
+    binding === 'redirect'
+      ? readRedirectQuery(req.originalUrl.split('?')[1] ?? '')
+      : {
+          samlRequest: parameter(req.body, 'SAMLRequest'),
+          relayState: parameter(req.body, 'RelayState'),
+          signature: undefined,
+        };
+  if (!query.samlRequest) {
+    throw new SamlError('saml_request_invalid', 'SAMLRequest is missing', {
+      top: statusCodes.requester,
+    });
+  }
+
+  const incoming: IncomingRequest = {
+    binding,
+    samlRequest: query.samlRequest,
+    redirectSignature: query.signature,
+  };
+  return { incoming, relayState: checkRelayState(query.relayState) };
+}
+
+/**
  * Receives an AuthnRequest, runs every intake check, and then either answers at once (signed-in
  * user, or IsPassive) or keeps the request while the user signs in.
  */
 function receiveAuthnRequest(services: Services, binding: 'redirect' | 'post') {
   return async (req: Request, res: Response) => {
     const application = await findApplication(services, req);
-    const source = binding === 'redirect' ? req.query : req.body;
-    const samlRequest = parameter(source, 'SAMLRequest');
-    if (!samlRequest)
-      throw new SamlError('saml_request_invalid', 'SAMLRequest is missing', {
-        top: statusCodes.requester,
-      });
-    const relayState = checkRelayState(parameter(source, 'RelayState'));
-
-    const incoming: IncomingRequest = {
-      binding,
-      samlRequest,
-      rawQuery: req.originalUrl.split('?')[1],
-    };
+    const { incoming, relayState } = readIncoming(req, binding);
     const config = services.config;
     const context = await takeAuthnRequest(
       application,

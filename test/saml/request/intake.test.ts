@@ -6,6 +6,7 @@ import { SamlError } from '../../../src/errors.ts';
 import { generateSelfSigned } from '../../../src/saml/keys.ts';
 import type { ReplayStore } from '../../../src/saml/request/context.ts';
 import { takeAuthnRequest, type IncomingRequest } from '../../../src/saml/request/intake.ts';
+import { readRedirectQuery } from '../../../src/saml/request/redirect-query.ts';
 import {
   authnRequestXml,
   postValue,
@@ -65,13 +66,28 @@ function memoryReplayStore(): ReplayStore {
   };
 }
 
+function redirectRaw(
+  options: AuthnRequestOptions = {},
+  query: Parameters<typeof redirectQuery>[1] = {},
+): string {
+  return redirectQuery(authnRequestXml({ issueInstant: now, ...options }), query);
+}
+
+/** Reads a raw query as the HTTP-Redirect route does. */
+function fromQuery(rawQuery: string): IncomingRequest {
+  const query = readRedirectQuery(rawQuery);
+  return {
+    binding: 'redirect',
+    samlRequest: query.samlRequest!,
+    redirectSignature: query.signature,
+  };
+}
+
 function redirect(
   options: AuthnRequestOptions = {},
   query: Parameters<typeof redirectQuery>[1] = {},
 ): IncomingRequest {
-  const rawQuery = redirectQuery(authnRequestXml({ issueInstant: now, ...options }), query);
-  const samlRequest = decodeURIComponent(/SAMLRequest=([^&]*)/.exec(rawQuery)![1]!);
-  return { binding: 'redirect', samlRequest, rawQuery };
+  return fromQuery(redirectRaw(options, query));
 }
 
 function post(xml: string): IncomingRequest {
@@ -311,10 +327,13 @@ describe('AuthnRequest intake (SAML Core 3.4, Bindings 3.4 and 3.5)', () => {
     {
       name: 'redirect RelayState changed after signing',
       app: { spCertificate: 'SP' },
-      incoming: () => {
-        const signed = redirect({}, { keyPem: spKey.keyPem, relayState: 'a' });
-        return { ...signed, rawQuery: signed.rawQuery!.replace('RelayState=a', 'RelayState=b') };
-      },
+      incoming: () =>
+        fromQuery(
+          redirectRaw({}, { keyPem: spKey.keyPem, relayState: 'a' }).replace(
+            'RelayState=a',
+            'RelayState=b',
+          ),
+        ),
       code: 'saml_signature_invalid',
       message: /does not verify/,
     },
@@ -374,16 +393,75 @@ describe('AuthnRequest intake (SAML Core 3.4, Bindings 3.4 and 3.5)', () => {
 });
 
 describe('AuthnRequest intake with hostile input', () => {
-  it('rejects a malformed percent-encoding in Signature', async () => {
-    const app = application({ spCertificate: spKey.certificatePem });
-    const signed = redirect({}, { keyPem: spKey.keyPem });
-    const incoming = {
-      ...signed,
-      rawQuery: signed.rawQuery!.replace(/Signature=[^&]*/, 'Signature=%E0%A4%A'),
-    };
-    const error = await rejection(take(app, incoming));
+  it('rejects a malformed percent-encoding in Signature', () => {
+    const raw = redirectRaw({}, { keyPem: spKey.keyPem });
+    expect(() => fromQuery(raw.replace(/Signature=[^&]*/, 'Signature=%E0%A4%A'))).toThrow(
+      'Query parameter Signature is not valid URL encoding',
+    );
+  });
+
+  it('verifies the signature over the SAMLRequest it acts on', async () => {
+    // A captured signed query plus a second, percent-encoded SAMLRequest of the attacker's.
+    const signed = redirectRaw({}, { keyPem: spKey.keyPem });
+    const forged = redirectRaw({ acsUrl: secondAcs }).replace('SAMLRequest=', '%53AMLRequest=');
+    expect(() => fromQuery(`${forged}&${signed}`)).toThrow(
+      'Query parameter SAMLRequest must not be percent-encoded',
+    );
+    expect(() => fromQuery(`${signed}&SAMLRequest=x`)).toThrow(
+      'Query parameter SAMLRequest must be given once',
+    );
+    const padding = Array.from({ length: 20 }, (_, i) => `p${i}=x`).join('&');
+    expect(() => fromQuery(`${padding}&${signed}`)).toThrow(
+      'The query has more than 16 parameters',
+    );
+  });
+
+  it('rejects a percent-encoded RelayState added to a signed query', () => {
+    const signed = redirectRaw({}, { keyPem: spKey.keyPem });
+    expect(() => fromQuery(`${signed}&%52elayState=evil`)).toThrow(
+      'Query parameter RelayState must not be percent-encoded',
+    );
+  });
+
+  it('rejects an unsigned request when signatures are required and no certificate is stored', async () => {
+    const error = await rejection(take(application({ requireSignedRequests: true }), redirect()));
     expect(error.code).toBe('saml_signature_invalid');
-    expect(error.message).toBe('Query parameter Signature is not valid URL encoding');
+    expect(error.message).toMatch(/requires signed AuthnRequests but has no SP certificate/);
+  });
+
+  for (const sigAlg of ['constructor', '__proto__', 'toString']) {
+    it(`rejects SigAlg ${sigAlg} as unsupported`, async () => {
+      const app = application({ spCertificate: spKey.certificatePem });
+      const raw = redirectRaw({}, { keyPem: spKey.keyPem }).replace(
+        /SigAlg=[^&]*/,
+        `SigAlg=${sigAlg}`,
+      );
+      const error = await rejection(take(app, fromQuery(raw)));
+      expect(error.code).toBe('saml_signature_invalid');
+      expect(error.message).toContain(`SigAlg "${sigAlg}" is not supported`);
+    });
+  }
+
+  it('rejects a POST signature without a DigestValue as invalid', async () => {
+    const app = application({ spCertificate: spKey.certificatePem });
+    const signed = signAuthnRequest(
+      authnRequestXml({ issueInstant: now }),
+      spKey.keyPem,
+      spKey.certificatePem,
+    );
+    const broken = signed.replace(/<ds:DigestValue>[^<]*<\/ds:DigestValue>/, '');
+    const error = await rejection(take(app, post(broken)));
+    expect(error.code).toMatch(/saml_signature_invalid|saml_request_invalid/);
+  });
+
+  it('rejects an ID longer than 256 characters', async () => {
+    const error = await rejection(take(application(), redirect({ id: '_' + 'a'.repeat(300) })));
+    expect(error.message).toBe('AuthnRequest ID is longer than 256 characters');
+  });
+
+  it('quotes at most 120 characters of a long Issuer', async () => {
+    const error = await rejection(take(application(), redirect({ issuer: 'x'.repeat(5000) })));
+    expect(error.message.length).toBeLessThan(300);
   });
 
   it('rejects deeply nested XML before any signature check', async () => {

@@ -1,6 +1,7 @@
 import { SamlError } from '../../../errors.ts';
 import { bindings, statusCodes } from '../../constants.ts';
 import type { IntakeContext } from '../context.ts';
+import { quote } from '../quote.ts';
 
 /**
  * - AssertionConsumerServiceURL must equal a registered ACS URL exactly (no prefix or
@@ -20,7 +21,7 @@ export function chooseAcs(context: IntakeContext): void {
   if (request.protocolBinding !== undefined && request.protocolBinding !== bindings.post) {
     throw new SamlError(
       'saml_request_invalid',
-      `AuthnRequest ProtocolBinding "${request.protocolBinding}" is not supported; use ${bindings.post}`,
+      `AuthnRequest ProtocolBinding "${quote(request.protocolBinding)}" is not supported; use ${bindings.post}`,
       { top: statusCodes.requester, second: statusCodes.requestDenied },
     );
   }
@@ -29,7 +30,7 @@ export function chooseAcs(context: IntakeContext): void {
     context.acs = application.acsUrls.find((endpoint) => endpoint.url === request.acsUrl);
     if (!context.acs) {
       throw unregistered(
-        `AssertionConsumerServiceURL "${request.acsUrl}" is not registered for application "${application.slug}"`,
+        `AssertionConsumerServiceURL "${quote(request.acsUrl)}" is not registered for application "${application.slug}"`,
       );
     }
     return;

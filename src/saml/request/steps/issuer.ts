@@ -1,6 +1,7 @@
 import { SamlError } from '../../../errors.ts';
 import { statusCodes } from '../../constants.ts';
 import type { IntakeContext } from '../context.ts';
+import { quote } from '../quote.ts';
 
 /**
  * - The Issuer must be present (Web SSO profile, SAML Profiles 4.1.4.1).
@@ -16,7 +17,7 @@ export function checkIssuer({ request, application }: IntakeContext): void {
   if (request.issuer !== application.spEntityId) {
     throw new SamlError(
       'saml_issuer_mismatch',
-      `AuthnRequest Issuer "${request.issuer}" is not the SP entity ID registered for application "${application.slug}"`,
+      `AuthnRequest Issuer "${quote(request.issuer)}" is not the SP entity ID registered for application "${application.slug}"`,
       { top: statusCodes.requester, second: statusCodes.requestDenied },
     );
   }

@@ -1,6 +1,7 @@
 import { SamlError } from '../../../errors.ts';
 import { nameIdFormats, statusCodes } from '../../constants.ts';
 import type { IntakeContext } from '../context.ts';
+import { quote } from '../quote.ts';
 
 /**
  * A NameIDPolicy Format must be the application's NameID format or `unspecified`; Sesame
@@ -17,7 +18,7 @@ export function checkNameIdPolicy({ request, application }: IntakeContext): void
   }
   throw new SamlError(
     'saml_nameid_policy_unsupported',
-    `NameIDPolicy Format "${format}" is not supported; application "${application.slug}" issues ${application.nameIdFormat}`,
+    `NameIDPolicy Format "${quote(format)}" is not supported; application "${application.slug}" issues ${application.nameIdFormat}`,
     { top: statusCodes.requester, second: statusCodes.invalidNameIdPolicy },
   );
 }

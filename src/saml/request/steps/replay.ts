@@ -1,6 +1,7 @@
 import { SamlError } from '../../../errors.ts';
 import { statusCodes } from '../../constants.ts';
 import type { IntakeContext } from '../context.ts';
+import { quote } from '../quote.ts';
 
 /**
  * Each AuthnRequest ID is accepted once per application until it would fail the age check
@@ -16,7 +17,7 @@ export async function checkReplay({ request, application, settings, replayStore 
   if (!fresh) {
     throw new SamlError(
       'saml_request_replayed',
-      `AuthnRequest ID "${request.id}" has already been used`,
+      `AuthnRequest ID "${quote(request.id)}" has already been used`,
       {
         top: statusCodes.requester,
         second: statusCodes.requestDenied,

@@ -5,6 +5,7 @@ import { SamlError } from '../../../errors.ts';
 import { digestAlgorithms, ns, signatureAlgorithms, statusCodes } from '../../constants.ts';
 import type { IntakeContext } from '../context.ts';
 import { child } from '../parse.ts';
+import { quote } from '../quote.ts';
 
 /**
  * - A signature is verified only with the certificate stored for the application, never one
@@ -18,6 +19,12 @@ export function checkSignature(context: IntakeContext): void {
   const certificate = application.spCertificate;
 
   if (!certificate) {
+    // Requiring signatures without a certificate to check them with must fail closed.
+    if (application.requireSignedRequests) {
+      throw invalidSignature(
+        `Application "${application.slug}" requires signed AuthnRequests but has no SP certificate; add one`,
+      );
+    }
     context.signed = false;
     return;
   }
@@ -42,59 +49,35 @@ function invalidSignature(message: string): SamlError {
 }
 
 /**
- * Verifies the HTTP-Redirect signature over the exact query octets
- * `SAMLRequest=..&RelayState=..&SigAlg=..`, as received (SAML Bindings 3.4.4.1).
+ * Verifies the HTTP-Redirect signature over the query octets that were received, rebuilt from
+ * the same raw parameters that Sesame decoded and acts on (SAML Bindings 3.4.4.1).
  */
 function verifyRedirectSignature(context: IntakeContext, certificate: string): boolean {
-  const raw = rawParameters(context.rawQuery ?? '');
-  if (raw.Signature === undefined && raw.SigAlg === undefined) return false;
-  if (raw.Signature === undefined || raw.SigAlg === undefined || raw.SAMLRequest === undefined) {
+  const signature = context.redirectSignature;
+  if (!signature) return false;
+  if (signature.sigAlg === undefined || signature.value === undefined) {
+    throw invalidSignature('A signed HTTP-Redirect request needs both SigAlg and Signature');
+  }
+
+  const algorithm = Object.hasOwn(signatureAlgorithms, signature.sigAlg)
+    ? signatureAlgorithms[signature.sigAlg as keyof typeof signatureAlgorithms]
+    : undefined;
+  if (!algorithm) {
     throw invalidSignature(
-      'A signed HTTP-Redirect request needs SAMLRequest, SigAlg and Signature',
+      `SigAlg "${quote(signature.sigAlg)}" is not supported; use RSA-SHA256 or stronger`,
     );
   }
 
-  const sigAlg = decodeParameter(raw.SigAlg, 'SigAlg');
-  const algorithm = signatureAlgorithms[sigAlg as keyof typeof signatureAlgorithms];
-  if (!algorithm)
-    throw invalidSignature(`SigAlg "${sigAlg}" is not supported; use RSA-SHA256 or stronger`);
-
-  const signedOctets =
-    `SAMLRequest=${raw.SAMLRequest}` +
-    (raw.RelayState !== undefined ? `&RelayState=${raw.RelayState}` : '') +
-    `&SigAlg=${raw.SigAlg}`;
-  const signature = Buffer.from(decodeParameter(raw.Signature, 'Signature'), 'base64');
   const valid = verify(
     algorithm,
-    Buffer.from(signedOctets),
+    Buffer.from(signature.signedOctets),
     createPublicKey(certificate),
-    signature,
+    Buffer.from(signature.value, 'base64'),
   );
-
-  if (!valid)
+  if (!valid) {
     throw invalidSignature('AuthnRequest signature does not verify with the SP certificate');
+  }
   return true;
-}
-
-function decodeParameter(value: string, name: string): string {
-  try {
-    return decodeURIComponent(value.replace(/\+/g, ' '));
-  } catch {
-    throw invalidSignature(`Query parameter ${name} is not valid URL encoding`);
-  }
-}
-
-function rawParameters(query: string): Record<string, string> {
-  const parameters: Record<string, string> = {};
-  for (const pair of query.split('&')) {
-    const at = pair.indexOf('=');
-    if (at <= 0) continue;
-    const name = pair.slice(0, at);
-    if (name in parameters)
-      throw invalidSignature(`Query parameter ${name} appears more than once`);
-    parameters[name] = pair.slice(at + 1);
-  }
-  return parameters;
 }
 
 /**
@@ -108,27 +91,33 @@ function verifyPostSignature(context: IntakeContext, certificate: string): boole
   if (!signature) return false;
 
   checkAlgorithms(signature);
-  if (countElementsWithId(root, id) !== 1)
-    throw invalidSignature(`AuthnRequest ID "${id}" is not unique in the document`);
-
-  const verifier = new SignedXml({ publicCert: certificate, getCertFromKeyInfo: () => null });
-  // xmldom's Element type differs from the DOM lib's Node that xml-crypto declares; they are the same object.
-  verifier.loadSignature(signature as unknown as Node);
-  const references = verifier.getReferences();
-  if (references.length !== 1 || references[0]?.uri !== `#${id}`) {
-    throw invalidSignature(
-      'AuthnRequest signature must have one Reference, to the AuthnRequest itself',
-    );
+  if (countElementsWithId(root, id) !== 1) {
+    throw invalidSignature(`AuthnRequest ID "${quote(id)}" is not unique in the document`);
   }
 
+  // xml-crypto throws on a malformed Signature (no DigestValue, two SignedInfo, an unknown
+  // canonicalization); each of those is a bad signature, not a fault.
   let valid = false;
   try {
+    const verifier = new SignedXml({ publicCert: certificate, getCertFromKeyInfo: () => null });
+    // xmldom's Element type differs from the DOM Node that xml-crypto declares; same object.
+    verifier.loadSignature(signature as unknown as Node);
+    const references = verifier.getReferences();
+    if (references.length !== 1 || references[0]?.uri !== `#${id}`) {
+      throw invalidSignature(
+        'AuthnRequest signature must have one Reference, to the AuthnRequest itself',
+      );
+    }
     valid = verifier.checkSignature(xml);
   } catch (error) {
-    throw invalidSignature(`AuthnRequest signature does not verify: ${(error as Error).message}`);
+    if (error instanceof SamlError) throw error;
+    throw invalidSignature(
+      `AuthnRequest signature does not verify: ${quote((error as Error).message ?? String(error))}`,
+    );
   }
-  if (!valid)
+  if (!valid) {
     throw invalidSignature('AuthnRequest signature does not verify with the SP certificate');
+  }
   return true;
 }
 
@@ -136,9 +125,9 @@ function checkAlgorithms(signature: Element): void {
   const signedInfo = child(signature, ns.dsig, 'SignedInfo');
   const method =
     signedInfo && child(signedInfo, ns.dsig, 'SignatureMethod')?.getAttribute('Algorithm');
-  if (!method || !(method in signatureAlgorithms)) {
+  if (!method || !Object.hasOwn(signatureAlgorithms, method)) {
     throw invalidSignature(
-      `SignatureMethod "${method ?? ''}" is not supported; use RSA-SHA256 or stronger`,
+      `SignatureMethod "${quote(method ?? '')}" is not supported; use RSA-SHA256 or stronger`,
     );
   }
 
@@ -146,7 +135,7 @@ function checkAlgorithms(signature: Element): void {
   const digest = reference && child(reference, ns.dsig, 'DigestMethod')?.getAttribute('Algorithm');
   if (!digest || !(digestAlgorithms as readonly string[]).includes(digest)) {
     throw invalidSignature(
-      `DigestMethod "${digest ?? ''}" is not supported; use SHA-256 or stronger`,
+      `DigestMethod "${quote(digest ?? '')}" is not supported; use SHA-256 or stronger`,
     );
   }
 }
