@@ -22,9 +22,35 @@ export const redactPaths = [
   'res.headers["set-cookie"]',
 ];
 
+/**
+ * Serializes an error with only its name, message, code, status, type, stack and cause. pino's
+ * standard serializer copies every property, and body-parser errors carry the raw request body
+ * (with passwords and SAML messages) in `body`.
+ */
+export function serializeError(error: unknown, depth = 0): unknown {
+  if (!(error instanceof Error)) return typeof error === 'string' ? error : String(error);
+
+  const fields = error as Error & { code?: unknown; status?: unknown; type?: unknown };
+  return {
+    type: error.name,
+    message: error.message,
+    code: fields.code,
+    status: fields.status,
+    reason: typeof fields.type === 'string' ? fields.type : undefined,
+    stack: error.stack,
+    cause:
+      error.cause !== undefined && depth < 3 ? serializeError(error.cause, depth + 1) : undefined,
+  };
+}
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
-    { level, redact: { paths: redactPaths, censor: '[redacted]' }, base: { service: 'sesame' } },
+    {
+      level,
+      redact: { paths: redactPaths, censor: '[redacted]' },
+      serializers: { err: serializeError },
+      base: { service: 'sesame' },
+    },
     destination,
   );
 }

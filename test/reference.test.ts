@@ -34,4 +34,26 @@ describe('logger', () => {
     expect(lines.join('')).not.toMatch(/hunter2|PHNhbWw=|tkn/);
     expect(lines.join('')).toContain('[redacted]');
   });
+
+  it('leaves the raw body out of logged errors', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const error = Object.assign(new Error('too many parameters'), {
+      status: 413,
+      type: 'parameters.too.many',
+      body: 'username=alice&password=hunter2hunter2',
+    });
+    createLogger('info', sink).error(
+      { err: new Error('wrapped', { cause: error }) },
+      'request failed',
+    );
+    const line = lines.join('');
+    expect(line).not.toContain('hunter2');
+    expect(line).toContain('parameters.too.many');
+  });
 });

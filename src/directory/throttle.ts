@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 
 export interface ThrottleLimits {
@@ -7,71 +8,61 @@ export interface ThrottleLimits {
 }
 
 /**
- * Counts failed sign-ins per account and per client address in fixed windows, in the database
- * so that every instance sees the same counts. A key over its limit is locked until its window
- * ends, which slows password guessing against one account and from one address.
+ * Counts sign-in attempts per account and per client address in fixed windows, in the database
+ * so that every instance sees the same counts. An attempt is counted before its password is
+ * checked, so a burst of parallel guesses cannot all pass the limit while the slow argon2
+ * checks run; a successful sign-in takes its attempt back.
  */
 export interface LoginThrottle {
-  /** Returns the seconds until sign-in is allowed again, or 0 if it is allowed now. */
-  lockedForSeconds(account: string, address: string): Promise<number>;
-  recordFailure(account: string, address: string): Promise<void>;
-  /** Clears the account's count after a successful sign-in; the address count stays. */
-  reset(account: string): Promise<void>;
+  /**
+   * Counts one attempt for the account and the address. Returns the seconds until sign-in is
+   * allowed again if either is over its limit, or 0 if the password may be checked.
+   */
+  beginAttempt(account: string, address: string): Promise<number>;
+  /** Clears the account's count and takes the attempt back from the address count. */
+  succeeded(account: string, address: string): Promise<void>;
 }
 
 export function createLoginThrottle(db: Db, limits: ThrottleLimits): LoginThrottle {
-  const keys = (account: string, address: string) => [
-    { key: `account:${account.toLowerCase()}`, max: limits.maxFailuresPerAccount },
-    { key: `address:${address}`, max: limits.maxFailuresPerAddress },
-  ];
+  const count = async (key: string, now: number) => {
+    const expired = sql<boolean>`login_failures.window_started_at + ${limits.windowSeconds} <= ${now}`;
+    const row = await db
+      .insertInto('login_failures')
+      .values({ key, failures: 1, window_started_at: now })
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet({
+          failures: sql`case when ${expired} then 1 else login_failures.failures + 1 end`,
+          window_started_at: sql`case when ${expired} then ${now} else login_failures.window_started_at end`,
+        }),
+      )
+      .returning(['failures', 'window_started_at'])
+      .executeTakeFirstOrThrow();
+    return {
+      failures: Number(row.failures),
+      windowEnd: Number(row.window_started_at) + limits.windowSeconds,
+    };
+  };
 
   return {
-    async lockedForSeconds(account, address) {
+    async beginAttempt(account, address) {
       const now = nowSeconds();
       let wait = 0;
-      for (const { key, max } of keys(account, address)) {
-        const row = await db
-          .selectFrom('login_failures')
-          .selectAll()
-          .where('key', '=', key)
-          .executeTakeFirst();
-        const windowEnd = row ? Number(row.window_started_at) + limits.windowSeconds : 0;
-        if (row && row.failures >= max && windowEnd > now) wait = Math.max(wait, windowEnd - now);
+      for (const [key, max] of [
+        [`account:${account}`, limits.maxFailuresPerAccount],
+        [`address:${address}`, limits.maxFailuresPerAddress],
+      ] as const) {
+        const { failures, windowEnd } = await count(key, now);
+        if (failures > max) wait = Math.max(wait, windowEnd - now);
       }
       return wait;
     },
 
-    async recordFailure(account, address) {
-      const now = nowSeconds();
-      for (const { key } of keys(account, address)) {
-        await db.transaction().execute(async (trx) => {
-          const row = await trx
-            .selectFrom('login_failures')
-            .selectAll()
-            .where('key', '=', key)
-            .executeTakeFirst();
-          const expired = !row || Number(row.window_started_at) + limits.windowSeconds <= now;
-          await trx
-            .insertInto('login_failures')
-            .values({ key, failures: 1, window_started_at: now })
-            .onConflict((oc) =>
-              oc
-                .column('key')
-                .doUpdateSet(
-                  expired
-                    ? { failures: 1, window_started_at: now }
-                    : { failures: (row?.failures ?? 0) + 1 },
-                ),
-            )
-            .execute();
-        });
-      }
-    },
-
-    async reset(account) {
+    async succeeded(account, address) {
+      await db.deleteFrom('login_failures').where('key', '=', `account:${account}`).execute();
       await db
-        .deleteFrom('login_failures')
-        .where('key', '=', `account:${account.toLowerCase()}`)
+        .updateTable('login_failures')
+        .set({ failures: sql`case when failures > 0 then failures - 1 else 0 end` })
+        .where('key', '=', `address:${address}`)
         .execute();
     },
   };

@@ -76,6 +76,41 @@ describe('sign-in', () => {
     expect((await attempt(agent, 'bob', testPassword)).status).toBe(303);
   });
 
+  it('counts parallel guesses before checking them', async () => {
+    const agents = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const agent = browser(sesame.app);
+        return { agent, csrf: csrfFrom((await agent.get('/login')).text) };
+      }),
+    );
+    const answers = await Promise.all(
+      agents.map(({ agent, csrf }) =>
+        agent
+          .post('/login')
+          .type('form')
+          .send({ _csrf: csrf, username: 'alice', password: 'wrong password!!' }),
+      ),
+    );
+    expect(answers.filter((answer) => answer.status === 401)).toHaveLength(3);
+    expect(answers.filter((answer) => answer.status === 429)).toHaveLength(5);
+  });
+
+  it('shares one count between username and email', async () => {
+    const agent = browser(sesame.app);
+    for (const login of ['alice', 'ALICE', 'alice@example.com']) {
+      expect((await attempt(agent, login, 'wrong password!!')).status).toBe(401);
+    }
+    expect((await attempt(agent, 'Alice@Example.com', testPassword)).status).toBe(429);
+  });
+
+  it('clears the account count after a successful sign-in', async () => {
+    const agent = browser(sesame.app);
+    for (let i = 0; i < 2; i++) await attempt(agent, 'alice', 'wrong password!!');
+    expect((await attempt(agent, 'alice', testPassword)).status).toBe(303);
+    for (let i = 0; i < 3; i++)
+      expect((await attempt(agent, 'alice', 'wrong password!!')).status).toBe(401);
+  });
+
   it('throttles an address after failures on many accounts', async () => {
     const agent = browser(sesame.app);
     for (let i = 0; i < 6; i++) await attempt(agent, `user${i}`, 'wrong password!!');

@@ -40,13 +40,19 @@ function loginField(req: Request, name: string): string {
 }
 
 /**
- * Rejects the attempt before checking the password while the account or the client address has
- * too many recent failures.
+ * Counts the attempt, then rejects it before the password is checked while the account or the
+ * client address has too many recent failures.
  */
 function checkThrottle(services: Services) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const username = loginField(req, 'username').slice(0, maxLoginLength);
-    const waitSeconds = await services.throttle.lockedForSeconds(username, req.ip ?? 'unknown');
+    if (!username) return next();
+
+    // Keyed by the account, so "alice" and "alice@example.com" share one count.
+    const user = await services.directory.findUser(username);
+    const account = user ? `user:${user.id}` : `login:${username.toLowerCase()}`;
+    res.locals.throttleAccount = account;
+    const waitSeconds = await services.throttle.beginAttempt(account, req.ip ?? 'unknown');
     if (waitSeconds === 0) return next();
 
     await services.insights.record({
@@ -99,7 +105,6 @@ async function rejectSignIn(
   username: string,
   reason?: string,
 ) {
-  await services.throttle.recordFailure(username, req.ip ?? 'unknown');
   await services.insights.record({
     type: 'user_login_attempt',
     outcome: 'failure',
@@ -136,7 +141,7 @@ async function signIn(services: Services, req: Request, res: Response, user: Use
   const returnTo = safeReturnPath(req.session.returnTo);
   delete req.session.returnTo;
 
-  await services.throttle.reset(user.username);
+  await services.throttle.succeeded(res.locals.throttleAccount as string, req.ip ?? 'unknown');
   await services.insights.record({
     type: 'user_login_attempt',
     outcome: 'success',
