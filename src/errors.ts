@@ -23,6 +23,7 @@ export const errorCodes = {
   saml_request_expired: 'The AuthnRequest is too old or from the future.',
   saml_request_replayed: 'The AuthnRequest ID has been seen before.',
   saml_nameid_policy_unsupported: 'The requested NameID format is not supported.',
+  server_busy: 'Too many requests are being processed; try again shortly.',
   internal: 'An internal error occurred.',
 } as const;
 
