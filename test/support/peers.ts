@@ -162,22 +162,10 @@ export type Pysaml2Result =
  */
 export function consumeWithPysaml2(responseXml: string, options: Pysaml2SpOptions): Pysaml2Result {
   return withTemporaryFiles({ 'idp-metadata.xml': options.idpMetadataXml }, (files) => {
-    const result = spawnSync(
-      '/usr/bin/python3',
-      [pysaml2SpScript, ...pysaml2Arguments(options, files['idp-metadata.xml'])],
-      {
-        input: Buffer.from(responseXml, 'utf8').toString('base64'),
-        encoding: 'utf8',
-      },
+    const result = runPysaml2Sp(
+      pysaml2Arguments(options, files['idp-metadata.xml']),
+      Buffer.from(responseXml, 'utf8').toString('base64'),
     );
-    if (result.error) {
-      throw new Error(
-        `/usr/bin/python3 failed to start (${result.error.message}): run scripts/ensure-peers.sh`,
-      );
-    }
-    if (result.stderr.includes("No module named 'saml2'")) {
-      throw new Error('pysaml2 is not installed: run scripts/ensure-peers.sh');
-    }
 
     if (result.status === 0) {
       return { accepted: true, identity: JSON.parse(result.stdout) as Pysaml2Identity };
@@ -189,7 +177,79 @@ export function consumeWithPysaml2(responseXml: string, options: Pysaml2SpOption
   });
 }
 
-function pysaml2Arguments(options: Pysaml2SpOptions, metadataPath: string): string[] {
+export interface Pysaml2RequestOptions {
+  entityId: string;
+  /** ACS URL that the request names for the Response. */
+  acsUrl: string;
+  /** The IdP's metadata; pysaml2 takes the SSO URL of the binding from it. */
+  idpMetadataXml: string;
+  binding: 'redirect' | 'post';
+  relayState?: string;
+  /** The SP's key pair. With it, pysaml2 signs the request with RSA-SHA256. */
+  signing?: { keyPem: string; certificatePem: string };
+}
+
+/** An AuthnRequest as the pysaml2 SP sends it. */
+export interface Pysaml2Request {
+  id: string;
+  binding: 'redirect' | 'post';
+  /** Where the browser goes: for HTTP-Redirect, the SSO URL with the request in its query. */
+  url: string;
+  /** For HTTP-POST, the fields of pysaml2's form: SAMLRequest, and RelayState when given. */
+  fields?: Record<string, string>;
+}
+
+/**
+ * Has the pysaml2 SP of pysaml2_sp.py create an AuthnRequest to the IdP that `idpMetadataXml`
+ * describes, and returns it as pysaml2 would send it, with its ID. Throws if pysaml2 fails.
+ */
+export function createRequestWithPysaml2(options: Pysaml2RequestOptions): Pysaml2Request {
+  const files: Record<string, string> = { 'idp-metadata.xml': options.idpMetadataXml };
+  if (options.signing) {
+    files['sp-key.pem'] = options.signing.keyPem;
+    files['sp-cert.pem'] = options.signing.certificatePem;
+  }
+
+  return withTemporaryFiles(files, (paths) => {
+    const args = [
+      ...pysaml2Arguments(options, paths['idp-metadata.xml']),
+      '--create-request',
+      options.binding,
+      '--relay-state',
+      options.relayState ?? '',
+    ];
+    if (options.signing)
+      args.push('--key-file', paths['sp-key.pem'], '--cert-file', paths['sp-cert.pem']);
+
+    const result = runPysaml2Sp(args);
+    if (result.status !== 0) {
+      throw new Error(`pysaml2_sp.py exited with status ${result.status}:\n${result.stderr}`);
+    }
+    return JSON.parse(result.stdout) as Pysaml2Request;
+  });
+}
+
+/** Runs pysaml2_sp.py with Debian's Python, where python3-pysaml2 is installed. */
+function runPysaml2Sp(args: string[], input = '') {
+  const result = spawnSync('/usr/bin/python3', [pysaml2SpScript, ...args], {
+    input,
+    encoding: 'utf8',
+  });
+  if (result.error) {
+    throw new Error(
+      `/usr/bin/python3 failed to start (${result.error.message}): run scripts/ensure-peers.sh`,
+    );
+  }
+  if (result.stderr.includes("No module named 'saml2'")) {
+    throw new Error('pysaml2 is not installed: run scripts/ensure-peers.sh');
+  }
+  return result;
+}
+
+function pysaml2Arguments(
+  options: Pick<Pysaml2SpOptions, 'entityId' | 'acsUrl'> & Partial<Pysaml2SpOptions>,
+  metadataPath: string,
+): string[] {
   const args = [
     '--entity-id',
     options.entityId,
