@@ -9,7 +9,7 @@ import { certificateRouter } from './web/routes/certificate.ts';
 import { consoleRouter } from './web/routes/console.ts';
 import { samlRouter } from './web/routes/saml.ts';
 import { signInRouter } from './web/routes/sign-in.ts';
-import { sessionMiddleware } from './web/session.ts';
+import { sessionMiddleware, shortenAnonymousSessions } from './web/session.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -56,6 +56,7 @@ export function buildApp(services: Services): {
   const authenticator = configurePassport(services);
   app.use(middleware);
   app.use(authenticator.session());
+  app.use(shortenAnonymousSessions);
 
   app.use(signInRouter(services, authenticator));
   app.use(consoleRouter(services));

@@ -38,6 +38,8 @@ export interface Config {
   loginMaxFailuresPerAccount: number;
   loginMaxFailuresPerAddress: number;
   loginFailureWindowSeconds: number;
+  /** Days that Directory Insights events are kept before they are deleted. */
+  eventRetentionDays: number;
   /** Value of Express's `trust proxy` setting, for deployments behind a reverse proxy. */
   trustProxy: string | false;
 }
@@ -75,6 +77,7 @@ const environmentSchema = z
     SESAME_LOGIN_MAX_FAILURES_PER_ACCOUNT: integer(1, 1000).default(5),
     SESAME_LOGIN_MAX_FAILURES_PER_ADDRESS: integer(1, 10000).default(20),
     SESAME_LOGIN_FAILURE_WINDOW_SECONDS: integer(1, 24 * 3600).default(900),
+    SESAME_EVENT_RETENTION_DAYS: integer(1, 36500).default(365),
     SESAME_TRUST_PROXY: z.string().min(1).optional(),
   })
   .loose();
@@ -123,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     loginMaxFailuresPerAccount: e.SESAME_LOGIN_MAX_FAILURES_PER_ACCOUNT,
     loginMaxFailuresPerAddress: e.SESAME_LOGIN_MAX_FAILURES_PER_ADDRESS,
     loginFailureWindowSeconds: e.SESAME_LOGIN_FAILURE_WINDOW_SECONDS,
+    eventRetentionDays: e.SESAME_EVENT_RETENTION_DAYS,
     trustProxy: e.SESAME_TRUST_PROXY ?? false,
   });
 }

@@ -50,14 +50,17 @@ export async function serve(services: Services): Promise<Server> {
     );
   });
 
-  const pruneTimer = setInterval(
-    () => {
-      pruneSessions().catch((error: unknown) =>
-        logger.error({ err: error }, 'session cleanup failed'),
-      );
-    },
-    15 * 60 * 1000,
-  );
+  // Expired sessions and events past their retention are deleted at start and every 15 minutes.
+  const prune = () => {
+    pruneSessions().catch((error: unknown) =>
+      logger.error({ err: error }, 'session cleanup failed'),
+    );
+    services.insights
+      .prune(config.eventRetentionDays)
+      .catch((error: unknown) => logger.error({ err: error }, 'event cleanup failed'));
+  };
+  prune();
+  const pruneTimer = setInterval(prune, 15 * 60 * 1000);
   pruneTimer.unref();
   server.on('close', () => clearInterval(pruneTimer));
 

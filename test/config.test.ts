@@ -25,6 +25,7 @@ describe('configuration', () => {
       loginMaxFailuresPerAccount: 5,
       loginMaxFailuresPerAddress: 20,
       loginFailureWindowSeconds: 900,
+      eventRetentionDays: 365,
       trustProxy: false,
     });
     expect(config.dataDir).toMatch(/\/data$/);

@@ -260,25 +260,24 @@ export function createDirectory(db: Db, insights: Insights): Directory {
   };
 }
 
+/**
+ * Rejects a username or email that is already taken. Users sign in with either, so a new
+ * username must not equal another user's email, nor a new email another user's username.
+ */
 async function assertUnique(db: Db, username: string, email: string) {
+  const keys = [username.toLowerCase(), email.toLowerCase()];
   const clash = await db
     .selectFrom('users')
-    .select(['username', 'email', 'username_key'])
-    .where((eb) =>
-      eb.or([
-        eb('username_key', '=', username.toLowerCase()),
-        eb('email_key', '=', email.toLowerCase()),
-      ]),
-    )
+    .select(['username', 'email', 'username_key', 'email_key'])
+    .where((eb) => eb.or([eb('username_key', 'in', keys), eb('email_key', 'in', keys)]))
     .executeTakeFirst();
   if (!clash) return;
 
-  const field =
-    clash.username_key === username.toLowerCase()
-      ? `username "${clash.username}"`
-      : `email "${clash.email}"`;
+  let field = `username or email "${keys.find((key) => key === clash.username_key || key === clash.email_key)}"`;
+  if (clash.username_key === keys[0]) field = `username "${clash.username}"`;
+  else if (clash.email_key === keys[1]) field = `email "${clash.email}"`;
   throw new SesameError(
     'conflict',
-    `A user with ${field} already exists (usernames and emails are unique without regard to case)`,
+    `A user with ${field} already exists (usernames and emails are unique without regard to case, and either signs in)`,
   );
 }

@@ -44,6 +44,8 @@ export interface EventInput {
 export interface Insights {
   /** Stores one event and writes the same facts to the log. Never pass a secret in `details`. */
   record(event: EventInput): Promise<void>;
+  /** Deletes events older than `days`; returns how many were deleted. */
+  prune(days: number): Promise<number>;
 }
 
 export function createInsights(db: Db, logger: Logger): Insights {
@@ -69,6 +71,12 @@ export function createInsights(db: Db, logger: Logger): Insights {
 
       const level = event.outcome === 'success' ? 'info' : 'warn';
       logger[level]({ event: event.type, ...withoutDetails(event) }, 'event recorded');
+    },
+
+    async prune(days) {
+      const cutoff = nowIso(new Date(Date.now() - days * 86_400_000));
+      const result = await db.deleteFrom('events').where('time', '<', cutoff).executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
   };
 }

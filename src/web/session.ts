@@ -29,6 +29,15 @@ declare module 'express-session' {
 
 export const sessionCookieName = 'sesame.sid';
 
+/** Lifetime of a session before sign-in; anonymous visitors must not fill the table for hours. */
+export const anonymousSessionTtlSeconds = 30 * 60;
+
+/** Gives sessions without a signed-in user the short anonymous lifetime. */
+export const shortenAnonymousSessions: RequestHandler = (req, _res, next) => {
+  if (!req.user && req.session) req.session.cookie.maxAge = anonymousSessionTtlSeconds * 1000;
+  next();
+};
+
 export function sessionMiddleware(services: Services): {
   middleware: RequestHandler;
   store: DatabaseSessionStore;

@@ -40,6 +40,20 @@ describe('directory', () => {
     expect((rejected as PromiseRejectedResult).reason.code).toBe('conflict');
   });
 
+  it('rejects a username equal to another email', async () => {
+    await sesame.services.directory.createUser({ username: 'erin', email: 'erin@example.com' }, by);
+    const error = await failure(
+      sesame.services.directory.createUser(
+        { username: 'Erin@example.com', email: 'm@example.com' },
+        by,
+      ),
+    );
+    expect(error.code).toBe('conflict');
+    expect(error.message).toMatch(
+      /^A user with username or email "erin@example.com" already exists/,
+    );
+  });
+
   it('lets a user without a password never sign in', async () => {
     await sesame.services.directory.createUser({ username: 'nopass', email: 'n@example.com' }, by);
     const verdict = await sesame.services.directory.authenticate('nopass', '');
@@ -88,5 +102,23 @@ describe('directory', () => {
     await sesame.services.directory.removeMember('team', 'alice', by);
     const error = await failure(sesame.services.directory.removeMember('team', 'alice', by));
     expect(error.message).toBe('User "alice" is not a member of "team"');
+  });
+});
+
+describe('Directory Insights retention', () => {
+  it('deletes events older than the retention', async () => {
+    await sesame.services.directory.createGroup('kept', by);
+    await sesame.services.db
+      .insertInto('events')
+      .values({
+        time: '2020-01-01T00:00:00.000Z',
+        type: 'group_create',
+        outcome: 'success',
+        details: '{}',
+      })
+      .execute();
+    expect(await sesame.services.insights.prune(365)).toBe(1);
+    const left = await sesame.services.db.selectFrom('events').select('type').execute();
+    expect(left).toEqual([{ type: 'group_create' }]);
   });
 });

@@ -156,6 +156,28 @@ describe('sign-in', () => {
     expect(sessions.filter((row) => row.user_id !== null)).toEqual([]);
   });
 
+  it('keeps anonymous sessions for 30 minutes and signed-in ones for the TTL', async () => {
+    const agent = browser(sesame.app);
+    const page = await agent.get('/login');
+    expect(page.headers['set-cookie']?.[0]).toMatch(/Expires=/);
+    const anonymous = await sesame.services.db
+      .selectFrom('sessions')
+      .select('expires_at')
+      .execute();
+    expect(Number(anonymous[0]?.expires_at) - Date.now() / 1000).toBeLessThanOrEqual(30 * 60 + 5);
+
+    await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), username: 'alice', password: testPassword });
+    const signedIn = await sesame.services.db
+      .selectFrom('sessions')
+      .select('expires_at')
+      .where('user_id', 'is not', null)
+      .execute();
+    expect(Number(signedIn[0]?.expires_at) - Date.now() / 1000).toBeGreaterThan(7 * 3600);
+  });
+
   it('sets a session cookie that scripts cannot read', async () => {
     const page = await request(sesame.app).get('/login');
     const cookie = page.headers['set-cookie']?.[0] ?? '';

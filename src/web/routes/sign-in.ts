@@ -133,6 +133,7 @@ async function signIn(services: Services, req: Request, res: Response, user: Use
       error ? reject(error) : resolve(),
     ),
   );
+  req.session.cookie.maxAge = services.config.sessionTtlSeconds * 1000;
   req.session.authTime = Date.now();
   req.session.sessionIndex = newId();
   // A fresh CSRF token for the new session, so a token seen before sign-in is worthless after it.
