@@ -32,6 +32,8 @@ export function buildApp(services: Services): {
   app.set('trust proxy', services.config.trustProxy);
   app.set('view engine', 'ejs');
   app.set('views', path.join(root, 'views'));
+  // Compile each template once, whatever NODE_ENV says; templates change only with a release.
+  app.set('view cache', true);
   app.disable('x-powered-by');
 
   app.use(

@@ -191,6 +191,12 @@ function toRow(input: NewApplication): ApplicationsTable {
     index,
     isDefault: index === 0,
   }));
+  if (input.requireSignedRequests && !input.spCertificate) {
+    throw new SesameError(
+      'input_invalid',
+      'Requiring signed AuthnRequests needs the SP signing certificate to verify them with',
+    );
+  }
   const now = nowIso();
 
   return {

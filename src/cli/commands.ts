@@ -177,7 +177,7 @@ export function appCommands(open: OpenServices, io: CliIo): Command {
         },
         cli,
       );
-      printCreated(services, io, created.slug, acsUrl);
+      printCreated(services, io, created.slug, acsUrl, acsUrl);
     });
 
   add
@@ -227,7 +227,7 @@ export function appCommands(open: OpenServices, io: CliIo): Command {
         },
         cli,
       );
-      printCreated(services, io, created.slug, options.acsUrl[0]);
+      printCreated(services, io, created.slug, options.acsUrl[0], options.spEntityId);
     });
 
   app
@@ -299,10 +299,21 @@ function readFile(file: string): string {
   }
 }
 
-function printCreated(services: Services, io: CliIo, slug: string, acsUrl: string | undefined) {
+function printCreated(
+  services: Services,
+  io: CliIo,
+  slug: string,
+  acsUrl: string,
+  spEntityId: string,
+) {
   const endpoint = `${services.config.baseUrl}/saml2/${slug}`;
   io.print(`Created application ${slug}`);
-  io.print(`  ACS URL and SP entity ID: ${acsUrl ?? ''}`);
+  if (acsUrl === spEntityId) {
+    io.print(`  ACS URL and SP entity ID: ${acsUrl}`);
+  } else {
+    io.print(`  ACS URL: ${acsUrl}`);
+    io.print(`  SP entity ID: ${spEntityId}`);
+  }
   io.print(`  IdP entity ID and SSO URL: ${endpoint}`);
   io.print(`  IdP metadata: ${endpoint}/metadata`);
   io.print(`  IdP certificate: ${services.config.baseUrl}/certificate.pem`);

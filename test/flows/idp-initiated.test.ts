@@ -1,6 +1,8 @@
 import { DOMParser } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
+import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { customSamlTemplate } from '../../src/applications/catalog.ts';
 import { postBindingFrom, responseXml, signIn } from '../support/browser-agent.ts';
 import {
   databricksAcs,
@@ -147,5 +149,23 @@ describe('IdP endpoints', () => {
       'Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="http://localhost:8080/saml2/databricks"',
     );
     expect(answer.text).toContain(sesame.services.signingKey.certificateBase64);
+    expect(answer.text).toContain('WantAuthnRequestsSigned="false"');
+  });
+
+  it('advertises signed requests for an application that requires them', async () => {
+    await sesame.services.applications.create(
+      {
+        slug: 'signed',
+        template: 'saml',
+        spEntityId: 'https://sp.example',
+        acsUrls: ['https://sp.example/acs'],
+        spCertificate: sesame.services.signingKey.certificatePem,
+        requireSignedRequests: true,
+        sso: customSamlTemplate,
+      },
+      { actor: 'test' },
+    );
+    const answer = await request(sesame.app).get('/saml2/signed/metadata').expect(200);
+    expect(answer.text).toContain('WantAuthnRequestsSigned="true"');
   });
 });

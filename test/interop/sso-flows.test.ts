@@ -350,8 +350,12 @@ describe('node-saml as SP, HTTP-POST binding', () => {
       .type('form')
       .send(sent.fields);
 
-    // Compressed bytes are not UTF-8, so decoding stops before any XML is parsed.
-    expectRejectedRequest(page, 'saml_request_invalid', 'SAMLRequest is not UTF-8 text');
+    // SAML Bindings 3.5.4 sends POST requests uncompressed; the page says how to fix the SP.
+    expectRejectedRequest(
+      page,
+      'saml_request_invalid',
+      'HTTP-POST SAMLRequest must be base64 of the XML itself, not DEFLATE-compressed',
+    );
   });
 });
 

@@ -52,12 +52,28 @@ export function decodeRedirectRequest(value: string, maxBytes: number): string {
 /** Decodes an HTTP-POST SAMLRequest: base64 of the XML. */
 export function decodePostRequest(value: string, maxBytes: number): string {
   const xml = decodeBase64(value, maxBytes);
+  if (looksDeflated(xml, maxBytes)) {
+    throw invalid(
+      'HTTP-POST SAMLRequest must be base64 of the XML itself, not DEFLATE-compressed (SAML Bindings 3.5.4); turn off request compression in the SP',
+    );
+  }
   if (xml.length > maxBytes) {
     throw new SamlError('payload_too_large', `SAMLRequest is over ${maxBytes} bytes`, {
       top: statusCodes.requester,
     });
   }
   return utf8(xml);
+}
+
+/** Tells whether bytes that are not XML inflate to XML: the mistake of compressing a POST request. */
+function looksDeflated(bytes: Buffer, maxBytes: number): boolean {
+  if (bytes.subarray(0, 64).toString('latin1').trimStart().startsWith('<')) return false;
+  try {
+    const inflated = inflateRawSync(bytes, { maxOutputLength: maxBytes });
+    return inflated.subarray(0, 64).toString('latin1').trimStart().startsWith('<');
+  } catch {
+    return false;
+  }
 }
 
 function utf8(bytes: Buffer): string {

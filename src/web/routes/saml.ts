@@ -43,7 +43,7 @@ function sendMetadata(services: Services) {
     const xml = buildIdpMetadata(
       { entityId: endpoint, ssoUrl: endpoint },
       services.signingKey,
-      false,
+      application.requireSignedRequests,
     );
     res
       .type('application/samlmetadata+xml')

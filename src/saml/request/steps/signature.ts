@@ -111,8 +111,13 @@ function verifyPostSignature(context: IntakeContext, certificate: string): boole
     valid = verifier.checkSignature(xml);
   } catch (error) {
     if (error instanceof SamlError) throw error;
-    throw invalidSignature(
-      `AuthnRequest signature does not verify: ${quote((error as Error).message ?? String(error))}`,
+    // xml-crypto 6 throws, rather than returning false, for a wrong key and for a malformed
+    // Signature alike; its message goes to the log through `cause`, not to the page.
+    throw new SamlError(
+      'saml_signature_invalid',
+      'AuthnRequest signature does not verify with the SP certificate',
+      { top: statusCodes.requester, second: statusCodes.requestDenied },
+      { cause: error },
     );
   }
   if (!valid) {
