@@ -108,6 +108,9 @@ describe('sesame command line', () => {
       '--require-signed-requests',
     ]);
     expect(created.code).toBe(0);
+    expect(created.out).toContain(
+      '  ACS URL: https://wiki.example/acs\n  SP entity ID: https://wiki.example/sp',
+    );
   });
 
   const failures: Array<[string, string[], string, RegExp]> = [
