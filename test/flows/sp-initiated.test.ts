@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import request from 'supertest';
+import { customSamlTemplate } from '../../src/applications/catalog.ts';
+import { generateSelfSigned } from '../../src/saml/keys.ts';
 import { authnRequestXml, postValue, redirectQuery } from '../support/authn-request.ts';
 import {
   browser,
@@ -187,6 +189,46 @@ describe('SP-initiated SSO, HTTP-Redirect binding', () => {
     const answer = await agent.get(`${ssoPath}?${redirectQuery(databricksRequest())}`);
     expect(answer.status).toBe(403);
     expect(answer.text).not.toContain('SAMLResponse');
+  });
+});
+
+describe('SP-initiated SSO with required request signatures', () => {
+  it('rejects a forged SAMLRequest added to a captured signed URL', async () => {
+    const spKey = generateSelfSigned({ bits: 2048, validityDays: 1, commonName: 'sp.example' });
+    const application = await sesame.services.applications.create(
+      {
+        slug: 'signed',
+        template: 'saml',
+        spEntityId: 'https://sp.example',
+        acsUrls: ['https://sp.example/acs', 'https://sp.example/other-acs'],
+        spCertificate: spKey.certificatePem,
+        requireSignedRequests: true,
+        sso: customSamlTemplate,
+      },
+      { actor: 'test' },
+    );
+    await sesame.services.applications.bind(
+      'signed',
+      (await sesame.services.directory.requireGroup('engineers')).id,
+      'engineers',
+      { actor: 'test' },
+    );
+    const { agent } = await signIn(sesame.app, 'alice', testPassword);
+
+    const signed = redirectQuery(authnRequestXml({ issuer: application.spEntityId }), {
+      keyPem: spKey.keyPem,
+    });
+    expect((await agent.get(`/saml2/signed?${signed}`)).status).toBe(200);
+
+    const forged = redirectQuery(
+      authnRequestXml({ issuer: application.spEntityId, acsUrl: 'https://sp.example/other-acs' }),
+    ).replace('SAMLRequest=', '%53AMLRequest=');
+    const padding = Array.from({ length: 997 }, (_, i) => `p${i}=1`).join('&');
+    for (const query of [`${forged}&${signed}`, `${forged}&${padding}&${signed}`]) {
+      const answer = await agent.get(`/saml2/signed?${query}`);
+      expect(answer.status).toBe(400);
+      expect(answer.text).not.toContain('SAMLResponse');
+    }
   });
 });
 
