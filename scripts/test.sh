@@ -8,8 +8,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 
-# xmlsec1, pysaml2, xmllint and Chromium are real peers of the interop and browser tests;
-# the script installs any that are missing and fails loudly when it cannot.
+# xmlsec1, pysaml2, xmllint and Chromium are real peers of the interop and browser tests.
+# The script installs any that are missing, and fails loudly when it cannot.
 bash scripts/ensure-peers.sh
 
 echo "test: type check"

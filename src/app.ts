@@ -32,7 +32,7 @@ export function buildApp(services: Services): {
   app.set('trust proxy', services.config.trustProxy);
   app.set('view engine', 'ejs');
   app.set('views', path.join(root, 'views'));
-  // Compile each template once, whatever NODE_ENV says; templates change only with a release.
+  // Compile each template once, regardless of NODE_ENV, because templates change only with a release.
   app.set('view cache', true);
   app.disable('x-powered-by');
 

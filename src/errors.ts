@@ -1,6 +1,6 @@
 /**
  * Sesame's error base and its stable codes. Each code names one failure that a caller or an
- * operator can act on; `expose` says whether the message may be shown to the client, while
+ * operator can act on; `expose` controls whether the message may be shown to the client, while
  * operator detail goes into `cause` and the log.
  */
 
@@ -55,7 +55,7 @@ export interface SamlStatus {
   second?: string;
 }
 
-/** An AuthnRequest failure that may be answered to the SP with a SAML status, once the ACS is trusted. */
+/** An AuthnRequest failure that may be returned to the SP as a SAML status, once the ACS is trusted. */
 export class SamlError extends SesameError {
   readonly samlStatus: SamlStatus;
 

@@ -1,7 +1,7 @@
 import argon2 from 'argon2';
 
 /**
- * argon2id parameters: 64 MiB, 3 passes, 4 lanes. OWASP's Password Storage Cheat Sheet asks for
+ * argon2id parameters: 64 MiB, 3 passes, 4 lanes. OWASP's Password Storage Cheat Sheet recommends
  * at least 19 MiB with 2 passes and 1 lane, so these are stronger.
  */
 const hashOptions = {

@@ -20,7 +20,7 @@ export interface Group {
   name: string;
 }
 
-/** Who made a change, for the event log: a username, `cli` or `system`. */
+/** The actor of a change, for the event log: a username, `cli` or `system`. */
 export interface Actor {
   actor: string;
   sourceIp?: string | null;

@@ -29,7 +29,7 @@ export type EventType = (typeof eventTypes)[number];
 export interface EventInput {
   type: EventType;
   outcome: 'success' | 'failure';
-  /** Who acted: a username, `cli`, or `system`. */
+  /** The actor: a username, `cli`, or `system`. */
   actor?: string | null;
   userId?: string | null;
   username?: string | null;

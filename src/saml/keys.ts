@@ -96,7 +96,7 @@ export function generateSelfSigned(options: KeyOptions): {
 
   const certificate = forge.pki.createCertificate();
   certificate.publicKey = forge.pki.publicKeyFromPem(publicKey);
-  // A positive serial of 16 random bytes, as RFC 5280 asks for at most 20 octets.
+  // A positive serial of 16 random bytes, because RFC 5280 allows at most 20 octets.
   certificate.serialNumber = '01' + randomBytes(15).toString('hex');
   certificate.validity.notBefore = new Date(Date.now() - 60_000);
   certificate.validity.notAfter = new Date(Date.now() + options.validityDays * 86_400_000);

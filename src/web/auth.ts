@@ -49,7 +49,7 @@ export function configurePassport(services: Services): passport.PassportStatic {
   return instance as unknown as passport.PassportStatic;
 }
 
-/** The signed-in user of this request, as the directory row. */
+/** Returns the signed-in user of this request, as the directory row. */
 export function currentUser(req: Request): User | undefined {
   return req.user as User | undefined;
 }

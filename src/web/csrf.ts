@@ -20,9 +20,9 @@ export const csrfToken = (req: Parameters<typeof csrf.generateToken>[0]) => csrf
 /** Rejects a POST whose `_csrf` field is missing or differs from the session's token. */
 export const requireCsrf: RequestHandler = (req, _res, next) => {
   const expected = req.session?.csrfToken;
-  const given = csrf.getTokenFromRequest(req);
+  const submitted = csrf.getTokenFromRequest(req);
 
-  if (!expected || typeof given !== 'string' || !sameString(expected, given)) {
+  if (!expected || typeof submitted !== 'string' || !sameString(expected, submitted)) {
     next(
       new SesameError(
         'csrf_invalid',

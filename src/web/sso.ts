@@ -20,7 +20,7 @@ export function idpEndpoint(services: Services, slug: string): string {
 
 /**
  * Issues a signed Response for `user` to `application`, after the implicit-deny check, and sends
- * the auto-submitting form. A refusal is recorded and shown as a page; no assertion is built.
+ * the auto-submitting form. A denial is recorded and shown as a page; no assertion is built.
  */
 export async function issueLoginResponse(
   services: Services,
@@ -30,7 +30,7 @@ export async function issueLoginResponse(
   user: User,
   target: SsoTarget,
 ): Promise<void> {
-  const refusal = await refusalFor(services, application, user);
+  const denial = await denialFor(services, application, user);
   const event = {
     type: 'sso_auth' as const,
     actor: user.username,
@@ -46,14 +46,14 @@ export async function issueLoginResponse(
     },
   };
 
-  if (refusal) {
+  if (denial) {
     await services.insights.record({
       ...event,
       outcome: 'failure',
-      errorCode: refusal.code,
-      errorMessage: refusal.message,
+      errorCode: denial.code,
+      errorMessage: denial.message,
     });
-    throw refusal;
+    throw denial;
   }
 
   const now = new Date();
@@ -98,7 +98,7 @@ export function sendStatusResponse(
   sendPostForm(res, target.acsUrl, xml, target.relayState);
 }
 
-async function refusalFor(services: Services, application: Application, user: User) {
+async function denialFor(services: Services, application: Application, user: User) {
   if (!application.active) {
     return new SesameError(
       'application_inactive',
@@ -142,7 +142,7 @@ function ensureSessionIndex(req: Request): string {
 
 /**
  * Renders the HTTP-POST binding form. The page is never cached, and its CSP allows a form post
- * to the ACS origin only; the RelayState and Response are HTML-escaped by the template.
+ * to the ACS origin only. The template HTML-escapes the RelayState and the Response.
  */
 function sendPostForm(res: Response, acsUrl: string, xml: string, relayState?: string): void {
   const origin = new URL(acsUrl).origin;

@@ -131,7 +131,7 @@ describe('SP-initiated SSO, HTTP-Redirect binding', () => {
     expect(Date.now() - new Date(authnInstant).getTime()).toBeLessThan(10_000);
   });
 
-  it('refuses a user whose groups are not bound, with a page and an event', async () => {
+  it('rejects unassigned user with page and event', async () => {
     const { agent } = await signIn(sesame.app, 'bob', testPassword);
     const answer = await agent.get(`${ssoPath}?${redirectQuery(databricksRequest())}`);
     expect(answer.status).toBe(403);

@@ -350,7 +350,7 @@ describe('node-saml as SP, HTTP-POST binding', () => {
       .type('form')
       .send(sent.fields);
 
-    // SAML Bindings 3.5.4 sends POST requests uncompressed; the page says how to fix the SP.
+    // SAML Bindings 3.5.4 sends POST requests uncompressed; the page explains how to fix the SP.
     expectRejectedRequest(
       page,
       'saml_request_invalid',

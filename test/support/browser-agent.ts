@@ -39,7 +39,7 @@ export function responseXml(html: string): string {
   return Buffer.from(postBindingFrom(html).samlResponse, 'base64').toString('utf8');
 }
 
-/** A cookie-keeping client, like a browser, that can sign in. */
+/** Creates a cookie-keeping client that can sign in, like a browser. */
 export function browser(app: Express) {
   return request.agent(app);
 }

@@ -13,7 +13,7 @@ export interface IntakeSettings {
   maxAgeSeconds: number;
 }
 
-/** What the intake steps read, and the ACS endpoint that the ACS step chooses. */
+/** The state that the intake steps read, and the ACS endpoint that the ACS step chooses. */
 export interface IntakeContext {
   application: Application;
   request: AuthnRequest;

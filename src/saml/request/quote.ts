@@ -1,4 +1,4 @@
-/** Longest piece of a client-supplied value that goes into an error message, event or log. */
+/** Maximum length of a client-supplied value quoted in an error message, event or log. */
 export const maxQuotedLength = 120;
 
 /**

@@ -7,7 +7,7 @@ export interface AssertionAttribute {
   values: string[];
 }
 
-/** Everything a login Response says; the builder adds IDs, times and signatures. */
+/** Content of a login Response. The builder adds IDs, times and signatures. */
 export interface LoginResponseInput {
   issuer: string;
   /** The ACS URL the Response is posted to: Destination and Recipient. */

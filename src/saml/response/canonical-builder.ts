@@ -17,7 +17,7 @@ const samlDeclaration = ` xmlns:saml="${ns.assertion}"`;
  * digest and one RSA signature, with no XML parsing or canonicalization pass.
  *
  * - Namespace declarations sit on the first element that uses each prefix, which is where
- *   exclusive canonicalization puts them; so the written text is its own canonical form.
+ *   exclusive canonicalization puts them. So the written text is its own canonical form.
  * - Attributes are written sorted, elements never self-closed, text escaped as c14n escapes it.
  * - The Assertion is signed first, so a Response signature also covers the Assertion signature.
  */

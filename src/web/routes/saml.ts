@@ -12,7 +12,7 @@ import { addPending, openPending, sealPending } from '../pending.ts';
 import type { PendingSsoRequest } from '../session.ts';
 import { idpEndpoint, issueLoginResponse, sendStatusResponse } from '../sso.ts';
 
-/** RelayState longer than this is rejected; SAML Bindings asks SPs for at most 80 bytes. */
+/** RelayState longer than this is rejected; SAML Bindings limits it to 80 bytes, but real SPs send longer URLs. */
 export const maxRelayStateBytes = 1024;
 
 /** `/saml2/<app>`: metadata, SP-initiated SSO by both bindings, and the console's launch. */
@@ -98,7 +98,7 @@ function readIncoming(req: Request, binding: 'redirect' | 'post') {
 }
 
 /**
- * Receives an AuthnRequest, runs every intake check, and then either answers at once (signed-in
+ * Receives an AuthnRequest, runs every intake check, and then either responds at once (signed-in
  * user, or IsPassive) or keeps the request while the user signs in.
  */
 function receiveAuthnRequest(services: Services, binding: 'redirect' | 'post') {
@@ -140,7 +140,7 @@ function receiveAuthnRequest(services: Services, binding: 'redirect' | 'post') {
 }
 
 /**
- * Answers an InvalidNameIDPolicy failure to the ACS with a signed status Response, as SAML Core
+ * Sends an InvalidNameIDPolicy failure to the ACS as a signed status Response, as SAML Core
  * 3.4.1.1 expects; every other intake failure goes to an error page, because the request was not
  * accepted and its ACS cannot yet be trusted.
  */

@@ -8,7 +8,7 @@ import { quote } from '../quote.ts';
  *   normalization), or the assertion could be posted to an attacker's endpoint.
  * - AssertionConsumerServiceIndex must name a registered index; URL and index together are
  *   invalid (SAML Core 3.4.1). Without either, the default ACS is used.
- * - ProtocolBinding, when given, must be HTTP-POST, the only binding Sesame answers with.
+ * - ProtocolBinding, when given, must be HTTP-POST, the only binding Sesame responds with.
  */
 export function chooseAcs(context: IntakeContext): void {
   const { request, application } = context;

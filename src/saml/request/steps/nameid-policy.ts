@@ -5,7 +5,7 @@ import { quote } from '../quote.ts';
 
 /**
  * A NameIDPolicy Format must be the application's NameID format or `unspecified`; Sesame
- * issues one format per application, so any other is answered with InvalidNameIDPolicy.
+ * issues one format per application, so any other is rejected with InvalidNameIDPolicy.
  */
 export function checkNameIdPolicy({ request, application }: IntakeContext): void {
   const format = request.nameIdFormat;

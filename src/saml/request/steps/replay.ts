@@ -4,8 +4,8 @@ import type { IntakeContext } from '../context.ts';
 import { quote } from '../quote.ts';
 
 /**
- * Each AuthnRequest ID is accepted once per application until it would fail the age check
- * anyway. Run last, so that a request rejected by an earlier step does not use up its ID.
+ * Accepts each AuthnRequest ID once per application, until it would fail the age check anyway.
+ * This step runs last, so that a request rejected by an earlier step does not use up its ID.
  */
 export async function checkReplay({ request, application, settings, replayStore }: IntakeContext) {
   const expiresAt = new Date(

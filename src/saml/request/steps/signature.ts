@@ -111,8 +111,8 @@ function verifyPostSignature(context: IntakeContext, certificate: string): boole
     valid = verifier.checkSignature(xml);
   } catch (error) {
     if (error instanceof SamlError) throw error;
-    // xml-crypto 6 throws, rather than returning false, for a wrong key and for a malformed
-    // Signature alike; its message goes to the log through `cause`, not to the page.
+    // xml-crypto 6 throws for a wrong key and for a malformed Signature alike, rather than
+    // returning false. Its message goes to the log through `cause`, not to the page.
     throw new SamlError(
       'saml_signature_invalid',
       'AuthnRequest signature does not verify with the SP certificate',
