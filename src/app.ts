@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Services } from './services.ts';
+import { adminRouter } from './web/admin/router.ts';
+import { apiRouter } from './web/api/router.ts';
 import { configurePassport } from './web/auth.ts';
 import { errorHandler, notFound } from './web/errors.ts';
 import { certificateRouter } from './web/routes/certificate.ts';
@@ -50,6 +52,9 @@ export function buildApp(services: Services): {
     }),
   );
   app.use('/static', express.static(path.join(root, 'public'), { maxAge: '1h', index: false }));
+  // The API authenticates with API keys only and is mounted before the session middleware, so
+  // a session cookie never authenticates an API call and CSRF cannot reach it.
+  app.use('/api/v1', apiRouter(services));
   app.use(
     express.urlencoded({ extended: false, limit: formBodyLimit(services), parameterLimit: 50 }),
   );
@@ -62,6 +67,7 @@ export function buildApp(services: Services): {
 
   app.use(signInRouter(services, authenticator));
   app.use(consoleRouter(services));
+  app.use('/admin', adminRouter(services));
   app.use(certificateRouter(services));
   app.use(samlRouter(services));
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { createApplications, type Applications } from './applications/service.ts';
 import type { Config } from './config.ts';
 import { migrateToLatest, openSqlite, type Db } from './db/index.ts';
+import { createApiKeys, type ApiKeys } from './directory/api-keys.ts';
 import { createDirectory, type Directory } from './directory/service.ts';
 import { createLoginThrottle, type LoginThrottle } from './directory/throttle.ts';
 import { createInsights, type Insights } from './insights/events.ts';
@@ -24,6 +25,7 @@ export interface Services {
   directory: Directory;
   applications: Applications;
   throttle: LoginThrottle;
+  apiKeys: ApiKeys;
   replayStore: ReplayStore;
   signingKey: SigningKey;
   responseBuilder: ResponseBuilder;
@@ -58,6 +60,7 @@ export async function createServices(
     insights,
     directory: createDirectory(db, insights),
     applications: createApplications(db, insights),
+    apiKeys: createApiKeys(db, insights),
     throttle: createLoginThrottle(db, {
       maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
       maxFailuresPerAddress: config.loginMaxFailuresPerAddress,

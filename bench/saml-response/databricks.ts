@@ -42,12 +42,12 @@ export function databricksLoginInput(signing: {
 
 function databricksAttributes(): AssertionAttribute[] {
   return databricksTemplate.attributes.map((mapping) => {
-    const value =
-      'constant' in mapping.source
-        ? mapping.source.constant
-        : mapping.source.property === 'displayName'
-          ? `${benchUser.firstName} ${benchUser.lastName}`
-          : benchUser[mapping.source.property];
+    const { source } = mapping;
+    let value = '';
+    if ('constant' in source) value = source.constant;
+    else if ('property' in source && source.property === 'displayName') {
+      value = `${benchUser.firstName} ${benchUser.lastName}`;
+    } else if ('property' in source) value = benchUser[source.property as keyof typeof benchUser];
     return { name: mapping.name, nameFormat: mapping.nameFormat, values: [value] };
   });
 }

@@ -1,9 +1,16 @@
 import { attributeNameFormats, nameIdFormats } from '../saml/constants.ts';
 
-/** A source of an attribute value: a user property or a constant. */
+export const userProperties = [
+  'email',
+  'username',
+  'firstName',
+  'lastName',
+  'displayName',
+] as const;
+
+/** A source of an attribute value: a user property, a constant, or the user's group names. */
 export type AttributeSource =
-  | { property: 'email' | 'username' | 'firstName' | 'lastName' | 'displayName' }
-  | { constant: string };
+  { property: (typeof userProperties)[number] } | { constant: string } | { groups: true };
 
 export interface AttributeMapping {
   name: string;
@@ -59,3 +66,40 @@ export const customSamlTemplate: SsoTemplate = {
 export function databricksWorkspaceAcsUrl(subdomain: string): string {
   return `https://${subdomain}.cloud.databricks.com/saml/consume`;
 }
+
+/** Placeholder in catalog values that the administrator must replace before saving. */
+export const subdomainPlaceholder = 'YOUR_SUBDOMAIN';
+
+/** A catalog entry: what the "Add New Application" page offers. */
+export interface CatalogEntry {
+  template: 'databricks' | 'saml' | 'bookmark';
+  name: string;
+  description: string;
+  /** Starting SSO values; absent for bookmarks. */
+  sso?: SsoTemplate & { spEntityId: string; acsUrls: string[]; loginUrl?: string };
+}
+
+export const catalog: readonly CatalogEntry[] = [
+  {
+    template: 'databricks',
+    name: 'Databricks',
+    description: 'Databricks workspace or account SSO (SAML 2.0), with SCIM provisioning',
+    sso: {
+      ...databricksTemplate,
+      spEntityId: databricksWorkspaceAcsUrl(subdomainPlaceholder),
+      acsUrls: [databricksWorkspaceAcsUrl(subdomainPlaceholder)],
+      loginUrl: `https://${subdomainPlaceholder}.cloud.databricks.com/`,
+    },
+  },
+  {
+    template: 'saml',
+    name: 'Custom SAML 2.0 application',
+    description: 'Any service provider that accepts SAML 2.0 Web SSO',
+    sso: { ...customSamlTemplate, spEntityId: '', acsUrls: [] },
+  },
+  {
+    template: 'bookmark',
+    name: 'Bookmark',
+    description: 'A tile that opens a web address, without SSO',
+  },
+];

@@ -1,42 +1,34 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Db } from '../db/index.ts';
 import { isUniqueViolation, nowIso } from '../db/index.ts';
 import type { ApplicationsTable } from '../db/schema.ts';
 import type { Actor } from '../directory/service.ts';
 import { SesameError } from '../errors.ts';
 import type { Insights } from '../insights/events.ts';
-import type { AttributeMapping, SsoTemplate } from './catalog.ts';
+import type { SsoTemplate } from './catalog.ts';
+import { checkImage } from './image.ts';
+import { acsEndpoints, applicationColumns, toApplication, type Application } from './model.ts';
+import { createBindings, type BindingOperations } from './bindings.ts';
+import {
+  generalSettingsSchema,
+  ssoSettingsSchema,
+  type GeneralSettings,
+  type SsoSettings,
+} from './settings.ts';
 import { checkAcsUrl, checkEntityId, checkSlug, normalizeCertificate } from './validation.ts';
+import { parseInput } from '../directory/validation.ts';
 
-export interface AcsEndpoint {
-  url: string;
-  index: number;
-  isDefault: boolean;
-}
-
-/** An application with its JSON columns parsed. */
-export interface Application {
-  id: string;
-  slug: string;
-  template: ApplicationsTable['template'];
-  displayLabel: string;
-  spEntityId: string;
-  acsUrls: AcsEndpoint[];
-  spCertificate: string | null;
-  requireSignedRequests: boolean;
-  nameIdFormat: string;
-  nameIdSource: 'email' | 'username';
-  signResponse: boolean;
-  signAssertion: boolean;
-  attributes: AttributeMapping[];
-  defaultRelayState: string | null;
-  active: boolean;
-}
+export type { AcsEndpoint, Application } from './model.ts';
 
 export interface NewApplication {
   slug: string;
   template: ApplicationsTable['template'];
   displayLabel?: string;
+  description?: string;
+  showInPortal?: boolean;
+  bookmarkUrl?: string;
+  loginUrl?: string;
   spEntityId: string;
   acsUrls: string[];
   spCertificate?: string;
@@ -45,24 +37,27 @@ export interface NewApplication {
   sso: SsoTemplate;
 }
 
-export interface Applications {
+export interface Applications extends BindingOperations {
   create(input: NewApplication, by: Actor): Promise<Application>;
   get(slug: string): Promise<Application | undefined>;
   require(slug: string): Promise<Application>;
-  list(): Promise<Application[]>;
-  bind(slug: string, groupId: string, groupName: string, by: Actor): Promise<void>;
+  /** Lists applications by display label; `search` matches label or slug, without regard to case. */
+  list(search?: string): Promise<Application[]>;
+  updateGeneral(slug: string, settings: GeneralSettings, by: Actor): Promise<Application>;
+  updateSso(slug: string, settings: SsoSettings, by: Actor): Promise<Application>;
+  /** Sets or, with null, removes the tile image; the bytes must be a PNG or JPEG. */
+  setImage(slug: string, image: Buffer | null, by: Actor): Promise<void>;
+  getImage(slug: string): Promise<{ bytes: Buffer; type: string } | undefined>;
   setActive(slug: string, active: boolean, by: Actor): Promise<void>;
-  /** Lists the active applications that `userId` may use: bound to one of their groups. */
-  listForUser(userId: string): Promise<Application[]>;
-  /** Implicit deny: true only while the user is active and in a group bound to the application. */
-  isAuthorized(userId: string, applicationId: string): Promise<boolean>;
+  /** Deletes applications with their bindings; all or nothing. */
+  remove(slugs: string[], by: Actor): Promise<void>;
 }
 
 export function createApplications(db: Db, insights: Insights): Applications {
   const get = async (slug: string) => {
     const row = await db
       .selectFrom('applications')
-      .selectAll()
+      .select(applicationColumns)
       .where('slug', '=', slug)
       .executeTakeFirst();
     return row && toApplication(row);
@@ -70,11 +65,43 @@ export function createApplications(db: Db, insights: Insights): Applications {
 
   const require = async (slug: string) => {
     const application = await get(slug);
-    if (!application) throw new SesameError('not_found', `Application "${slug}" not found`);
+    if (!application)
+      throw new SesameError('not_found', `Application "${slug.slice(0, 64)}" not found`);
     return application;
   };
 
+  const record = (
+    type: 'application_create' | 'application_update' | 'application_delete',
+    application: Application,
+    by: Actor,
+    details: object,
+  ) =>
+    insights.record({
+      type,
+      outcome: 'success',
+      ...by,
+      applicationId: application.id,
+      applicationSlug: application.slug,
+      details: { ...details },
+    });
+
+  const update = async (
+    application: Application,
+    set: Partial<ApplicationsTable>,
+    by: Actor,
+    details: object,
+  ) => {
+    await db
+      .updateTable('applications')
+      .set({ ...set, updated_at: nowIso() })
+      .where('id', '=', application.id)
+      .execute();
+    await record('application_update', application, by, details);
+    return require(application.slug);
+  };
+
   return {
+    ...createBindings(db, insights, require),
     get,
     require,
 
@@ -88,109 +115,131 @@ export function createApplications(db: Db, insights: Insights): Applications {
         .values(row)
         .execute()
         .catch((error: unknown) => {
-          if (isUniqueViolation(error)) {
+          if (isUniqueViolation(error))
             throw new SesameError('conflict', `Application "${row.slug}" already exists`);
-          }
           throw error;
         });
-      await insights.record({
-        type: 'application_create',
-        outcome: 'success',
-        ...by,
-        applicationId: row.id,
-        applicationSlug: row.slug,
-        details: { template: row.template, spEntityId: row.sp_entity_id },
+      const created = await require(row.slug);
+      await record('application_create', created, by, {
+        template: row.template,
+        spEntityId: row.sp_entity_id,
       });
-      return toApplication(row);
+      return created;
     },
 
-    async list() {
-      const rows = await db.selectFrom('applications').selectAll().orderBy('slug').execute();
-      return rows.map(toApplication);
+    async list(search) {
+      let query = db.selectFrom('applications').select(applicationColumns).orderBy('display_label');
+      const term = search?.trim().toLowerCase();
+      if (term) {
+        const pattern = `%${term.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+        // ESCAPE makes the backslash escape LIKE's wildcards in both SQLite and PostgreSQL.
+        query = query.where(
+          sql<boolean>`(lower(display_label) like ${pattern} escape '\\' or slug like ${pattern} escape '\\')`,
+        );
+      }
+      return (await query.execute()).map(toApplication);
     },
 
-    async bind(slug, groupId, groupName, by) {
+    async updateGeneral(slug, settings, by) {
+      const fields = parseInput(generalSettingsSchema, settings);
       const application = await require(slug);
-      const inserted = await db
-        .insertInto('application_groups')
-        .values({ application_id: application.id, group_id: groupId })
-        .onConflict((oc) => oc.doNothing())
-        .executeTakeFirst();
-      // Already there: nothing changed, so nothing is recorded.
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return;
-      await insights.record({
-        type: 'application_group_bind',
-        outcome: 'success',
-        ...by,
-        applicationId: application.id,
-        applicationSlug: application.slug,
-        details: { group: groupName },
+      if (fields.bookmarkUrl !== undefined && application.template !== 'bookmark') {
+        throw new SesameError(
+          'input_invalid',
+          'Invalid input: bookmarkUrl applies to bookmark applications only',
+        );
+      }
+      return update(
+        application,
+        {
+          display_label: fields.displayLabel,
+          description: fields.description,
+          show_in_portal: fields.showInPortal ? 1 : 0,
+          ...(fields.bookmarkUrl !== undefined && { bookmark_url: fields.bookmarkUrl }),
+        },
+        by,
+        { changed: Object.keys(settings) },
+      );
+    },
+
+    async updateSso(slug, settings, by) {
+      const fields = parseInput(ssoSettingsSchema, settings);
+      const application = await require(slug);
+      if (application.template === 'bookmark') {
+        throw new SesameError('input_invalid', 'A bookmark application has no SSO settings');
+      }
+      return update(
+        application,
+        {
+          sp_entity_id: fields.spEntityId,
+          acs_urls: JSON.stringify(acsEndpoints(fields.acsUrls)),
+          login_url: fields.loginUrl ?? null,
+          nameid_format: fields.nameIdFormat,
+          nameid_source: fields.nameIdSource,
+          sign_response: fields.signResponse ? 1 : 0,
+          sign_assertion: fields.signAssertion ? 1 : 0,
+          default_relay_state: fields.defaultRelayState || null,
+          attributes: JSON.stringify(fields.attributes),
+          sp_certificate: fields.spCertificate ? normalizeCertificate(fields.spCertificate) : null,
+          require_signed_requests: fields.requireSignedRequests ? 1 : 0,
+        },
+        by,
+        { changed: 'sso', spEntityId: fields.spEntityId, acsUrls: fields.acsUrls },
+      );
+    },
+
+    async setImage(slug, image, by) {
+      const application = await require(slug);
+      const type = image ? checkImage(image) : null;
+      await update(application, { image, image_type: type }, by, {
+        changed: ['image'],
+        imageType: type,
       });
+    },
+
+    async getImage(slug) {
+      const row = await db
+        .selectFrom('applications')
+        .select(['image', 'image_type'])
+        .where('slug', '=', slug)
+        .executeTakeFirst();
+      return row?.image && row.image_type
+        ? { bytes: Buffer.from(row.image), type: row.image_type }
+        : undefined;
     },
 
     async setActive(slug, active, by) {
       const application = await require(slug);
-      await db
-        .updateTable('applications')
-        .set({ active: active ? 1 : 0, updated_at: nowIso() })
-        .where('id', '=', application.id)
-        .execute();
-      await insights.record({
-        type: 'application_update',
-        outcome: 'success',
-        ...by,
-        applicationId: application.id,
-        applicationSlug: application.slug,
-        details: { active },
+      if (application.active === active) return;
+      await update(application, { active: active ? 1 : 0 }, by, { active });
+    },
+
+    async remove(slugs, by) {
+      const applications = await Promise.all([...new Set(slugs)].map(require));
+      await db.transaction().execute(async (trx) => {
+        for (const application of applications) {
+          await trx.deleteFrom('applications').where('id', '=', application.id).execute();
+        }
       });
-    },
-
-    async listForUser(userId) {
-      const rows = await db
-        .selectFrom('applications')
-        .selectAll('applications')
-        .where('applications.active', '=', 1)
-        .where((eb) =>
-          eb.exists(
-            eb
-              .selectFrom('application_groups')
-              .innerJoin('group_members', 'group_members.group_id', 'application_groups.group_id')
-              .innerJoin('users', 'users.id', 'group_members.user_id')
-              .whereRef('application_groups.application_id', '=', 'applications.id')
-              .where('group_members.user_id', '=', userId)
-              .where('users.status', '=', 'active')
-              .select(eb.lit(1).as('one')),
-          ),
-        )
-        .orderBy('applications.display_label')
-        .execute();
-      return rows.map(toApplication);
-    },
-
-    async isAuthorized(userId, applicationId) {
-      const row = await db
-        .selectFrom('application_groups')
-        .innerJoin('group_members', 'group_members.group_id', 'application_groups.group_id')
-        .innerJoin('users', 'users.id', 'group_members.user_id')
-        .where('application_groups.application_id', '=', applicationId)
-        .where('group_members.user_id', '=', userId)
-        .where('users.status', '=', 'active')
-        .select('users.id')
-        .executeTakeFirst();
-      return row !== undefined;
+      for (const application of applications) {
+        await record('application_delete', application, by, { template: application.template });
+      }
     },
   };
 }
 
 function toRow(input: NewApplication): ApplicationsTable {
   const slug = checkSlug(input.slug);
-  if (input.acsUrls.length === 0)
+  const bookmark = input.template === 'bookmark';
+  if (bookmark && !input.bookmarkUrl) {
+    throw new SesameError(
+      'input_invalid',
+      'Invalid input: bookmarkUrl is required for a bookmark application',
+    );
+  }
+  if (!bookmark && input.acsUrls.length === 0) {
     throw new SesameError('input_invalid', 'At least one ACS URL is required');
-  const acsUrls: AcsEndpoint[] = input.acsUrls.map((url, index) => ({
-    url: checkAcsUrl(url),
-    index,
-    isDefault: index === 0,
-  }));
+  }
   if (input.requireSignedRequests && !input.spCertificate) {
     throw new SesameError(
       'input_invalid',
@@ -204,8 +253,14 @@ function toRow(input: NewApplication): ApplicationsTable {
     slug,
     template: input.template,
     display_label: input.displayLabel?.trim() || slug,
-    sp_entity_id: checkEntityId(input.spEntityId),
-    acs_urls: JSON.stringify(acsUrls),
+    description: input.description ?? '',
+    show_in_portal: input.showInPortal === false ? 0 : 1,
+    bookmark_url: bookmark ? checkAcsUrl(input.bookmarkUrl!, 'Bookmark URL') : null,
+    login_url: input.loginUrl ?? null,
+    image: null,
+    image_type: null,
+    sp_entity_id: bookmark ? '' : checkEntityId(input.spEntityId),
+    acs_urls: JSON.stringify(acsEndpoints(input.acsUrls.map((url) => checkAcsUrl(url)))),
     sp_certificate: input.spCertificate ? normalizeCertificate(input.spCertificate) : null,
     require_signed_requests: input.requireSignedRequests ? 1 : 0,
     nameid_format: input.sso.nameIdFormat,
@@ -217,25 +272,5 @@ function toRow(input: NewApplication): ApplicationsTable {
     active: 1,
     created_at: now,
     updated_at: now,
-  };
-}
-
-function toApplication(row: ApplicationsTable): Application {
-  return {
-    id: row.id,
-    slug: row.slug,
-    template: row.template,
-    displayLabel: row.display_label,
-    spEntityId: row.sp_entity_id,
-    acsUrls: JSON.parse(row.acs_urls) as AcsEndpoint[],
-    spCertificate: row.sp_certificate,
-    requireSignedRequests: row.require_signed_requests === 1,
-    nameIdFormat: row.nameid_format,
-    nameIdSource: row.nameid_source,
-    signResponse: row.sign_response === 1,
-    signAssertion: row.sign_assertion === 1,
-    attributes: JSON.parse(row.attributes) as AttributeMapping[],
-    defaultRelayState: row.default_relay_state,
-    active: row.active === 1,
   };
 }

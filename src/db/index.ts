@@ -4,13 +4,17 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
 import { SesameError } from '../errors.ts';
 import { initialMigration } from './migrations/0001-initial.ts';
+import { adminPortalMigration } from './migrations/0002-admin-portal.ts';
 import type { Database } from './schema.ts';
 
 export type { Database } from './schema.ts';
 export type Db = Kysely<Database>;
 
 function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
-  return { '0001-initial': initialMigration(dialect) };
+  return {
+    '0001-initial': initialMigration(dialect),
+    '0002-admin-portal': adminPortalMigration(dialect),
+  };
 }
 
 /**

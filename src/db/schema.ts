@@ -11,6 +11,7 @@ export interface Database {
   sessions: SessionsTable;
   saml_request_ids: SamlRequestIdsTable;
   login_failures: LoginFailuresTable;
+  api_keys: ApiKeysTable;
 }
 
 export interface UsersTable {
@@ -45,7 +46,7 @@ export interface GroupMembersTable {
 export interface ApplicationsTable {
   id: string;
   slug: string;
-  template: 'databricks' | 'saml';
+  template: 'databricks' | 'saml' | 'bookmark';
   display_label: string;
   sp_entity_id: string;
   /** JSON array of `{ url, index, isDefault }`, in registration order. */
@@ -62,6 +63,15 @@ export interface ApplicationsTable {
   active: number;
   created_at: string;
   updated_at: string;
+  description: string;
+  show_in_portal: number;
+  /** The URL a bookmark tile opens; null for SAML applications. */
+  bookmark_url: string | null;
+  /** The SP's own sign-in page, shown to administrators. */
+  login_url: string | null;
+  /** The tile image, PNG or JPEG bytes, validated on upload. */
+  image: Buffer | null;
+  image_type: 'image/png' | 'image/jpeg' | null;
 }
 
 export interface ApplicationGroupsTable {
@@ -105,4 +115,16 @@ export interface LoginFailuresTable {
   key: string;
   failures: number;
   window_started_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  /** The administrator the key acts as; the key stops working when they stop being one. */
+  user_id: string;
+  name: string;
+  /** Hex SHA-256 of the token; the token itself is shown once and never stored. */
+  token_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
 }

@@ -4,7 +4,9 @@ import { isUniqueViolation, nowIso } from '../db/index.ts';
 import type { UsersTable } from '../db/schema.ts';
 import { SesameError } from '../errors.ts';
 import type { Insights } from '../insights/events.ts';
+import { createGroupChanges, type GroupChangeOperations } from './group-changes.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
+import { createUserChanges, type UserChangeOperations } from './user-changes.ts';
 import {
   groupNamePattern,
   newUserSchema,
@@ -27,7 +29,7 @@ export interface Actor {
 }
 
 /** Users, groups and memberships. Usernames, emails and group names are unique without regard to case. */
-export interface Directory {
+export interface Directory extends UserChangeOperations, GroupChangeOperations {
   createUser(input: NewUser, by: Actor): Promise<User>;
   findUser(usernameOrEmail: string): Promise<User | undefined>;
   getUser(id: string): Promise<User | undefined>;
@@ -76,6 +78,8 @@ export function createDirectory(db: Db, insights: Insights): Directory {
   };
 
   return {
+    ...createUserChanges(db, insights),
+    ...createGroupChanges(db, insights),
     findUser,
     requireUser,
     requireGroup,

@@ -27,6 +27,17 @@ export const newUserSchema = z.strictObject({
 
 export type NewUser = z.input<typeof newUserSchema>;
 
+/** Profile changes: every field optional, unknown fields rejected. */
+export const userChangesSchema = z.strictObject({
+  username: newUserSchema.shape.username.optional(),
+  email: newUserSchema.shape.email.optional(),
+  firstName: profileText.optional(),
+  lastName: profileText.optional(),
+  displayName: profileText.optional(),
+});
+
+export type UserChanges = z.input<typeof userChangesSchema>;
+
 export const passwordSchema = z
   .string()
   .min(minPasswordLength, `must be at least ${minPasswordLength} characters`)

@@ -14,6 +14,7 @@ export const eventTypes = [
   'user_update',
   'user_delete',
   'group_create',
+  'group_update',
   'group_delete',
   'group_member_add',
   'group_member_remove',
@@ -22,6 +23,9 @@ export const eventTypes = [
   'application_delete',
   'application_group_bind',
   'application_group_unbind',
+  'certificate_download',
+  'api_key_create',
+  'api_key_revoke',
 ] as const;
 
 export type EventType = (typeof eventTypes)[number];
@@ -41,7 +45,42 @@ export interface EventInput {
   details?: Record<string, unknown>;
 }
 
+/** Filters of the Directory Insights page and API; all optional, combined with AND. */
+export interface EventQuery {
+  type?: string;
+  /** Matches the event's username or actor, without regard to case. */
+  user?: string;
+  application?: string;
+  outcome?: 'success' | 'failure';
+  /** ISO 8601 times; `from` inclusive, `to` exclusive. */
+  from?: string;
+  to?: string;
+  /** 1-based page number. */
+  page?: number;
+  pageSize?: number;
+}
+
+export interface StoredEvent {
+  id: number;
+  time: string;
+  type: string;
+  outcome: 'success' | 'failure';
+  actor: string | null;
+  userId: string | null;
+  username: string | null;
+  applicationId: string | null;
+  applicationSlug: string | null;
+  sourceIp: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  details: Record<string, unknown>;
+}
+
+export const maxEventPageSize = 500;
+
 export interface Insights {
+  /** Lists events newest first, with the total that match, for paging. */
+  query(filters: EventQuery): Promise<{ events: StoredEvent[]; total: number }>;
   /** Stores one event and writes the same facts to the log. Never pass a secret in `details`. */
   record(event: EventInput): Promise<void>;
   /** Deletes events older than `days`; returns how many were deleted. */
@@ -73,6 +112,38 @@ export function createInsights(db: Db, logger: Logger): Insights {
       logger[level]({ event: event.type, ...withoutDetails(event) }, 'event recorded');
     },
 
+    async query(filters) {
+      const pageSize = Math.min(Math.max(filters.pageSize ?? 50, 1), maxEventPageSize);
+      const page = Math.max(filters.page ?? 1, 1);
+
+      let query = db.selectFrom('events');
+      if (filters.type) query = query.where('type', '=', filters.type);
+      if (filters.outcome) query = query.where('outcome', '=', filters.outcome);
+      if (filters.application) query = query.where('application_slug', '=', filters.application);
+      if (filters.from) query = query.where('time', '>=', filters.from);
+      if (filters.to) query = query.where('time', '<', filters.to);
+      if (filters.user) {
+        const user = filters.user.toLowerCase();
+        query = query.where((eb) =>
+          eb.or([
+            eb(eb.fn('lower', ['username']), '=', user),
+            eb(eb.fn('lower', ['actor']), '=', user),
+          ]),
+        );
+      }
+
+      const { total } = await query
+        .select((eb) => eb.fn.countAll<number>().as('total'))
+        .executeTakeFirstOrThrow();
+      const rows = await query
+        .selectAll()
+        .orderBy('id', 'desc')
+        .limit(pageSize)
+        .offset((page - 1) * pageSize)
+        .execute();
+      return { total: Number(total), events: rows.map(toStoredEvent) };
+    },
+
     async prune(days) {
       const cutoff = nowIso(new Date(Date.now() - days * 86_400_000));
       const result = await db.deleteFrom('events').where('time', '<', cutoff).executeTakeFirst();
@@ -84,4 +155,36 @@ export function createInsights(db: Db, logger: Logger): Insights {
 function withoutDetails(event: EventInput) {
   const { details: _details, ...rest } = event;
   return rest;
+}
+
+function toStoredEvent(row: {
+  id: number;
+  time: string;
+  type: string;
+  outcome: 'success' | 'failure';
+  actor: string | null;
+  user_id: string | null;
+  username: string | null;
+  application_id: string | null;
+  application_slug: string | null;
+  source_ip: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  details: string;
+}): StoredEvent {
+  return {
+    id: Number(row.id),
+    time: row.time,
+    type: row.type,
+    outcome: row.outcome,
+    actor: row.actor,
+    userId: row.user_id,
+    username: row.username,
+    applicationId: row.application_id,
+    applicationSlug: row.application_slug,
+    sourceIp: row.source_ip,
+    errorCode: row.error_code,
+    errorMessage: row.error_message,
+    details: JSON.parse(row.details) as Record<string, unknown>,
+  };
 }

@@ -69,7 +69,7 @@ export async function issueLoginResponse(
     now,
     clockSkewSeconds: services.config.samlClockSkewSeconds,
     ttlSeconds: services.config.samlAssertionTtlSeconds,
-    attributes: attributesOf(application, user),
+    attributes: await attributesOf(services, application, user),
     signResponse: application.signResponse,
     signAssertion: application.signAssertion,
   });
@@ -119,7 +119,11 @@ function nameIdOf(application: Application, user: User): string {
   return application.nameIdSource === 'username' ? user.username : user.email.toLowerCase();
 }
 
-function attributesOf(application: Application, user: User): AssertionAttribute[] {
+async function attributesOf(
+  services: Services,
+  application: Application,
+  user: User,
+): Promise<AssertionAttribute[]> {
   const properties = {
     email: user.email.toLowerCase(),
     username: user.username,
@@ -128,10 +132,16 @@ function attributesOf(application: Application, user: User): AssertionAttribute[
     displayName: user.display_name || `${user.first_name} ${user.last_name}`.trim(),
   };
 
+  const wantsGroups = application.attributes.some((mapping) => 'groups' in mapping.source);
+  const groups = wantsGroups ? await services.directory.listGroupsOfUser(user.id) : [];
+
   return application.attributes.map((mapping) => {
-    const value =
-      'constant' in mapping.source ? mapping.source.constant : properties[mapping.source.property];
-    return { name: mapping.name, nameFormat: mapping.nameFormat, values: value ? [value] : [] };
+    const { source } = mapping;
+    let values: string[];
+    if ('groups' in source) values = groups.map((group) => group.name);
+    else if ('constant' in source) values = [source.constant];
+    else values = [properties[source.property]];
+    return { name: mapping.name, nameFormat: mapping.nameFormat, values: values.filter(Boolean) };
   });
 }
 

@@ -36,6 +36,13 @@ function application(overrides: Partial<Application> = {}): Application {
     slug: 'app',
     template: 'saml',
     displayLabel: 'App',
+    description: '',
+    showInPortal: true,
+    bookmarkUrl: null,
+    loginUrl: null,
+    hasImage: false,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
     spEntityId: 'https://sp.example',
     acsUrls: [
       { url: acs, index: 0, isDefault: true },
