@@ -52,7 +52,7 @@ const environmentSchema = z
     SESAME_CERTS_DIR: z.string().min(1).default('./certs'),
     SESAME_BASE_URL: z
       .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
-      .default('http://localhost:8080'),
+      .optional(),
     PORT: integer(0, 65535).default(8080),
     SESAME_HOST: z.string().min(1).default('0.0.0.0'),
     SESAME_LOG_LEVEL: z
@@ -108,7 +108,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   return Object.freeze({
     dataDir: path.resolve(e.SESAME_DATA_DIR),
     certsDir: path.resolve(e.SESAME_CERTS_DIR),
-    baseUrl: e.SESAME_BASE_URL.replace(/\/+$/, ''),
+    // Without SESAME_BASE_URL, URLs follow PORT, so that PORT alone gives working links.
+    baseUrl: (e.SESAME_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     port: e.PORT,
     host: e.SESAME_HOST,
     logLevel: e.SESAME_LOG_LEVEL,

@@ -32,6 +32,13 @@ describe('configuration', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('derives the base URL from PORT when it is not set', () => {
+    expect(loadConfig({ PORT: '8090' }).baseUrl).toBe('http://localhost:8090');
+    expect(loadConfig({ PORT: '8090', SESAME_BASE_URL: 'https://idp.example' }).baseUrl).toBe(
+      'https://idp.example',
+    );
+  });
+
   it('strips a trailing slash from the base URL', () => {
     expect(loadConfig({ SESAME_BASE_URL: 'https://idp.example/' }).baseUrl).toBe(
       'https://idp.example',

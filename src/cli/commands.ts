@@ -19,8 +19,8 @@ export interface CliIo {
 
 const cli = { actor: 'cli' };
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 async function readPassword(io: CliIo): Promise<string> {
@@ -93,8 +93,18 @@ export function userCommands(open: OpenServices, io: CliIo): Command {
   }
 
   user
+    .command('delete <username>')
+    .description('delete a user with their memberships and sessions')
+    .action(async (username: string) => {
+      const services = await open();
+      const found = await services.directory.requireUser(username);
+      await services.directory.deleteUser(found.id, cli);
+      io.print(`Deleted user ${found.username}`);
+    });
+
+  user
     .command('list')
-    .description('list users')
+    .description('list users: username, email, status, and "admin" for administrators')
     .action(async () => {
       for (const row of await (await open()).directory.listUsers()) {
         io.print(`${row.username}\t${row.email}\t${row.status}${row.is_admin ? '\tadmin' : ''}`);
@@ -129,6 +139,16 @@ export function groupCommands(open: OpenServices, io: CliIo): Command {
     .action(async (groupName: string, username: string) => {
       await (await open()).directory.removeMember(groupName, username, cli);
       io.print(`Removed ${username} from ${groupName}`);
+    });
+
+  group
+    .command('delete <name>')
+    .description('delete a group with its memberships and application bindings')
+    .action(async (name: string) => {
+      const services = await open();
+      const found = await services.directory.requireGroup(name);
+      await services.directory.deleteGroup(found.id, cli);
+      io.print(`Deleted group ${found.name}`);
     });
 
   group
@@ -195,7 +215,6 @@ export function appCommands(open: OpenServices, io: CliIo): Command {
       '--acs-url <url>',
       'an assertion consumer service URL; repeat for more (the first is the default)',
       collect,
-      [],
     )
     .option(
       '--sp-cert <file>',
@@ -240,6 +259,24 @@ export function appCommands(open: OpenServices, io: CliIo): Command {
       io.print(`Bound group ${group.name} to ${slug}`);
     });
 
+  app
+    .command('unbind <app> <group>')
+    .description("remove a user group's access to an application")
+    .action(async (slug: string, groupName: string) => {
+      const services = await open();
+      const group = await services.directory.requireGroup(groupName);
+      await services.applications.unbind(slug, group.id, cli);
+      io.print(`Unbound group ${group.name} from ${slug}`);
+    });
+
+  app
+    .command('delete <app>')
+    .description('delete an application and its bindings; SSO to it stops')
+    .action(async (slug: string) => {
+      await (await open()).applications.remove([slug], cli);
+      io.print(`Deleted application ${slug}`);
+    });
+
   for (const [name, active] of [
     ['deactivate', false],
     ['activate', true],
@@ -259,7 +296,7 @@ export function appCommands(open: OpenServices, io: CliIo): Command {
 
   app
     .command('list')
-    .description('list applications')
+    .description('list applications: name, template, status and default ACS URL')
     .action(async () => {
       for (const row of await (await open()).applications.list()) {
         io.print(

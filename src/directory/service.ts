@@ -6,6 +6,7 @@ import { SesameError } from '../errors.ts';
 import type { Insights } from '../insights/events.ts';
 import { createGroupChanges, type GroupChangeOperations } from './group-changes.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
+import { clearAccountLock } from './throttle.ts';
 import { createUserChanges, type UserChangeOperations } from './user-changes.ts';
 import {
   groupNamePattern,
@@ -77,8 +78,9 @@ export function createDirectory(db: Db, insights: Insights): Directory {
     return group;
   };
 
+  const userChanges = createUserChanges(db, insights);
   return {
-    ...createUserChanges(db, insights),
+    ...userChanges,
     ...createGroupChanges(db, insights),
     findUser,
     requireUser,
@@ -153,6 +155,7 @@ export function createDirectory(db: Db, insights: Insights): Directory {
         .set({ password_hash: await hashPassword(checked), updated_at: nowIso() })
         .where('id', '=', user.id)
         .execute();
+      await clearAccountLock(db, user.id);
       await insights.record({
         type: 'user_update',
         outcome: 'success',
@@ -165,22 +168,7 @@ export function createDirectory(db: Db, insights: Insights): Directory {
 
     async setStatus(username, status, by) {
       const user = await requireUser(username);
-      await db
-        .updateTable('users')
-        .set({ status, updated_at: nowIso() })
-        .where('id', '=', user.id)
-        .execute();
-      if (status === 'suspended') {
-        await db.deleteFrom('sessions').where('user_id', '=', user.id).execute();
-      }
-      await insights.record({
-        type: 'user_update',
-        outcome: 'success',
-        ...by,
-        userId: user.id,
-        username: user.username,
-        details: { changed: ['status'], status },
-      });
+      await userChanges.setStatusById(user.id, status, by);
     },
 
     async createGroup(name, by) {

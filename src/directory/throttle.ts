@@ -68,6 +68,19 @@ export function createLoginThrottle(db: Db, limits: ThrottleLimits): LoginThrott
   };
 }
 
+/** Returns the throttle's account name for a known user, shared by username and email sign-ins. */
+export function throttleAccount(userId: string): string {
+  return `user:${userId}`;
+}
+
+/** Clears a user's failed sign-in count, when an administrator resets the password or reactivates them. */
+export async function clearAccountLock(db: Db, userId: string): Promise<void> {
+  await db
+    .deleteFrom('login_failures')
+    .where('key', '=', `account:${throttleAccount(userId)}`)
+    .execute();
+}
+
 function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }

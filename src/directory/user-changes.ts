@@ -3,6 +3,7 @@ import { isUniqueViolation, nowIso } from '../db/index.ts';
 import type { UsersTable } from '../db/schema.ts';
 import { SesameError } from '../errors.ts';
 import type { Insights } from '../insights/events.ts';
+import { clearAccountLock } from './throttle.ts';
 import { parseInput, userChangesSchema, type UserChanges } from './validation.ts';
 
 type User = UsersTable;
@@ -124,9 +125,12 @@ export function createUserChanges(db: Db, insights: Insights): UserChangeOperati
         .set({ status, updated_at: nowIso() })
         .where('id', '=', id)
         .execute();
-      // Suspension ends every session of the user at once.
-      if (status === 'suspended')
+      // Suspension ends every session of the user at once; reactivation lifts a sign-in lock.
+      if (status === 'suspended') {
         await db.deleteFrom('sessions').where('user_id', '=', id).execute();
+      } else {
+        await clearAccountLock(db, id);
+      }
       await record('user_update', user, by, { changed: ['status'], status });
     },
   };

@@ -21,7 +21,11 @@ export const newUserSchema = z.strictObject({
   firstName: profileText.default(''),
   lastName: profileText.default(''),
   displayName: profileText.default(''),
-  password: z.string().min(minPasswordLength).max(maxPasswordLength).optional(),
+  password: z
+    .string()
+    .min(minPasswordLength, `must be at least ${minPasswordLength} characters`)
+    .max(maxPasswordLength, `must be at most ${maxPasswordLength} characters`)
+    .optional(),
   isAdmin: z.boolean().default(false),
 });
 

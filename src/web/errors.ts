@@ -23,15 +23,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return next(error);
 
     const known = toSesameError(error);
-    const log = {
-      err: error,
-      code: known.code,
-      status: known.status,
-      method: req.method,
-      path: req.path,
-    };
-    if (known.status >= 500) logger.error(log, 'request failed');
-    else logger.info(log, 'request rejected');
+    const request = { code: known.code, status: known.status, method: req.method, path: req.path };
+    // A client error is expected traffic: its message is enough, without a stack trace.
+    if (known.status >= 500) logger.error({ ...request, err: error }, 'request failed');
+    else logger.info({ ...request, message: known.message }, 'request rejected');
 
     res.status(known.status).setHeader('Cache-Control', 'no-store');
     res.render('error', {

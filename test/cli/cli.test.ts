@@ -70,6 +70,24 @@ describe('sesame command line', () => {
     expect((await sesame(['app', 'list'])).out).toContain('databricks\tdatabricks\tactive');
   });
 
+  it('deletes users, groups, bindings and applications', async () => {
+    await sesame(['user', 'add', 'alice', '--email', 'alice@example.com']);
+    await sesame(['group', 'add', 'engineers']);
+    await sesame(['app', 'add', 'databricks', '--name', 'databricks', '--subdomain', 'dbc-1']);
+    await sesame(['app', 'bind', 'databricks', 'engineers']);
+
+    expect((await sesame(['app', 'unbind', 'databricks', 'engineers'])).out).toBe(
+      'Unbound group engineers from databricks',
+    );
+    expect((await sesame(['app', 'delete', 'databricks'])).out).toBe(
+      'Deleted application databricks',
+    );
+    expect((await sesame(['group', 'delete', 'engineers'])).out).toBe('Deleted group engineers');
+    expect((await sesame(['user', 'delete', 'alice'])).out).toBe('Deleted user alice');
+    expect((await sesame(['user', 'list'])).out).toBe('');
+    expect((await sesame(['app', 'list'])).out).toBe('');
+  });
+
   it('adds account-level Databricks with a redirect URL', async () => {
     const url = 'https://accounts.cloud.databricks.com/saml/consume/0a1b';
     const created = await sesame([
@@ -136,7 +154,7 @@ describe('sesame command line', () => {
       'short password',
       ['user', 'add', 'carol', '--email', 'c@example.com', '--password-stdin'],
       'short\n',
-      /password Too small/i,
+      /password must be at least 12 characters/,
     ],
     ['unknown user', ['group', 'add-member', 'engineers', 'nobody'], '', /User "nobody" not found/],
     ['unknown group', ['app', 'bind', 'databricks', 'nobody'], '', /Group "nobody" not found/],

@@ -113,6 +113,15 @@ describe('sign-in', () => {
       expect((await attempt(agent, 'alice', 'wrong password!!')).status).toBe(401);
   });
 
+  it('lifts an account lock when an administrator resets the password', async () => {
+    const agent = browser(sesame.app);
+    for (let i = 0; i < 3; i++) await attempt(agent, 'alice', 'wrong password!!');
+    expect((await attempt(agent, 'alice', testPassword)).status).toBe(429);
+
+    await sesame.services.directory.setPassword('alice', 'a brand new password', { actor: 'test' });
+    expect((await attempt(agent, 'alice', 'a brand new password')).status).toBe(303);
+  });
+
   it('throttles an address after failures on many accounts', async () => {
     const agent = browser(sesame.app);
     for (let i = 0; i < 6; i++) await attempt(agent, `user${i}`, 'wrong password!!');

@@ -31,8 +31,15 @@ export function samlRouter(services: Services): Router {
 async function findApplication(services: Services, req: Request): Promise<Application> {
   const slug = String(req.params.slug);
   const application = await services.applications.get(slug);
-  if (!application)
+  if (!application) {
     throw new SesameError('not_found', `Application "${slug.slice(0, 64)}" not found`);
+  }
+  if (application.template === 'bookmark') {
+    throw new SesameError(
+      'not_found',
+      `Application "${application.slug}" is a bookmark and has no SSO`,
+    );
+  }
   return application;
 }
 

@@ -7,6 +7,7 @@ import type { Services } from '../../services.ts';
 import { currentUser } from '../auth.ts';
 import { csrfToken, requireCsrf } from '../csrf.ts';
 import { sessionCookieName } from '../session.ts';
+import { throttleAccount } from '../../directory/throttle.ts';
 
 const maxLoginLength = 256;
 
@@ -50,7 +51,7 @@ function checkThrottle(services: Services) {
 
     // Keyed by the account, so "alice" and "alice@example.com" share one count.
     const user = await services.directory.findUser(username);
-    const account = user ? `user:${user.id}` : `login:${username.toLowerCase()}`;
+    const account = user ? throttleAccount(user.id) : `login:${username.toLowerCase()}`;
     res.locals.throttleAccount = account;
     const waitSeconds = await services.throttle.beginAttempt(account, req.ip ?? 'unknown');
     if (waitSeconds === 0) return next();
