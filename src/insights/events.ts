@@ -1,3 +1,5 @@
+import type { Selectable } from 'kysely';
+import type { EventsTable } from '../db/schema.ts';
 import type { Db } from '../db/index.ts';
 import { nowIso } from '../db/index.ts';
 import type { Logger } from '../log.ts';
@@ -157,21 +159,7 @@ function withoutDetails(event: EventInput) {
   return rest;
 }
 
-function toStoredEvent(row: {
-  id: number;
-  time: string;
-  type: string;
-  outcome: 'success' | 'failure';
-  actor: string | null;
-  user_id: string | null;
-  username: string | null;
-  application_id: string | null;
-  application_slug: string | null;
-  source_ip: string | null;
-  error_code: string | null;
-  error_message: string | null;
-  details: string;
-}): StoredEvent {
+function toStoredEvent(row: Selectable<EventsTable>): StoredEvent {
   return {
     id: Number(row.id),
     time: row.time,

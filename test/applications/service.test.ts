@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { catalog, databricksTemplate } from '../../src/applications/catalog.ts';
 import { checkImage } from '../../src/applications/image.ts';
 import type { SsoSettings } from '../../src/applications/settings.ts';
-import { SesameError } from '../../src/errors.ts';
+import { failure } from '../support/assertions.ts';
 import { startInstance, type TestInstance } from '../support/instance.ts';
 
 let sesame: TestInstance;
@@ -24,15 +24,6 @@ beforeEach(async () => {
   );
 });
 afterEach(() => sesame.close());
-
-async function failure(promise: Promise<unknown>): Promise<SesameError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(SesameError);
-  return error as SesameError;
-}
 
 function sso(overrides: Partial<SsoSettings> = {}): SsoSettings {
   return {

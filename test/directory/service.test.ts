@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SesameError } from '../../src/errors.ts';
+import { failure } from '../support/assertions.ts';
 import { startInstance, type TestInstance } from '../support/instance.ts';
 
 let sesame: TestInstance;
@@ -9,15 +9,6 @@ beforeEach(async () => {
   sesame = await startInstance();
 });
 afterEach(() => sesame.close());
-
-async function failure(promise: Promise<unknown>): Promise<SesameError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(SesameError);
-  return error as SesameError;
-}
 
 describe('directory', () => {
   it('stores passwords as argon2id hashes only', async () => {
