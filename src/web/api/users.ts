@@ -1,0 +1,108 @@
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import type { User } from '../../directory/service.ts';
+import { newUserSchema, passwordSchema, userChangesSchema } from '../../directory/validation.ts';
+import type { Services } from '../../services.ts';
+import { actorOf, param, parseBody, route, type ApiRoute } from './http.ts';
+import { groupJson, userJson } from './representations.ts';
+
+export function userRoutes(services: Services): ApiRoute[] {
+  return [
+    route('GET', '/users', listUsers(services)),
+    route('POST', '/users', createUser(services), 'json'),
+    route('GET', '/users/:id', getUser(services)),
+    route('PATCH', '/users/:id', updateUser(services), 'json'),
+    route('DELETE', '/users/:id', deleteUser(services)),
+    route('POST', '/users/:id/password', setPassword(services), 'json'),
+    route('POST', '/users/:id/suspend', setStatus(services, 'suspended')),
+    route('POST', '/users/:id/activate', setStatus(services, 'active')),
+    route('PUT', '/users/:id/admin', setAdmin(services), 'json'),
+    route('GET', '/users/:id/groups', listGroupsOfUser(services)),
+  ];
+}
+
+const searchQuery = z.strictObject({ q: z.string().max(256).optional() });
+const passwordBody = z.strictObject({ password: passwordSchema });
+const adminBody = z.strictObject({ isAdmin: z.boolean() });
+
+/**
+ * Matches username, email and names without regard to case. The directory has no search of its
+ * own, and filtering in memory is fine for the size of a self-hosted directory.
+ */
+function matches(user: User, term: string): boolean {
+  return [user.username, user.email, user.first_name, user.last_name, user.display_name].some(
+    (value) => value.toLowerCase().includes(term),
+  );
+}
+
+function listUsers(services: Services) {
+  return async function listUsers(req: Request, res: Response) {
+    const term = parseBody(searchQuery, req.query).q?.trim().toLowerCase();
+    const users = await services.directory.listUsers();
+    const found = term ? users.filter((user) => matches(user, term)) : users;
+    res.json({ users: found.map(userJson) });
+  };
+}
+
+function createUser(services: Services) {
+  return async function createUser(req: Request, res: Response) {
+    const fields = parseBody(newUserSchema, req.body);
+    const user = await services.directory.createUser(fields, actorOf(req, res));
+    res.status(201).location(`${req.baseUrl}/users/${user.id}`).json(userJson(user));
+  };
+}
+
+function getUser(services: Services) {
+  return async function getUser(req: Request, res: Response) {
+    res.json(userJson(await services.directory.requireUserById(param(req, 'id'))));
+  };
+}
+
+function updateUser(services: Services) {
+  return async function updateUser(req: Request, res: Response) {
+    const changes = parseBody(userChangesSchema, req.body);
+    const user = await services.directory.updateUser(param(req, 'id'), changes, actorOf(req, res));
+    res.json(userJson(user));
+  };
+}
+
+function deleteUser(services: Services) {
+  return async function deleteUser(req: Request, res: Response) {
+    await services.directory.deleteUser(param(req, 'id'), actorOf(req, res));
+    res.status(204).end();
+  };
+}
+
+function setPassword(services: Services) {
+  return async function setPassword(req: Request, res: Response) {
+    const { password } = parseBody(passwordBody, req.body);
+    const user = await services.directory.requireUserById(param(req, 'id'));
+    await services.directory.setPassword(user.username, password, actorOf(req, res));
+    res.status(204).end();
+  };
+}
+
+function setStatus(services: Services, status: User['status']) {
+  return async function setStatus(req: Request, res: Response) {
+    const id = param(req, 'id');
+    await services.directory.setStatusById(id, status, actorOf(req, res));
+    res.json(userJson(await services.directory.requireUserById(id)));
+  };
+}
+
+function setAdmin(services: Services) {
+  return async function setAdmin(req: Request, res: Response) {
+    const { isAdmin } = parseBody(adminBody, req.body);
+    const id = param(req, 'id');
+    await services.directory.setAdmin(id, isAdmin, actorOf(req, res));
+    res.json(userJson(await services.directory.requireUserById(id)));
+  };
+}
+
+function listGroupsOfUser(services: Services) {
+  return async function listGroupsOfUser(req: Request, res: Response) {
+    const user = await services.directory.requireUserById(param(req, 'id'));
+    const groups = await services.directory.listGroupsOfUser(user.id);
+    res.json({ groups: groups.map(groupJson) });
+  };
+}
