@@ -1,8 +1,21 @@
 import { Router } from 'express';
 import type { Services } from '../../services.ts';
+import { requireSignedIn } from '../auth.ts';
+import { requireAdmin } from './access.ts';
+import { downloadCertificate } from './applications/downloads.ts';
+import { applicationsRouter } from './applications/router.ts';
 
-/** `/admin`: the administrators' portal. */
+/**
+ * `/admin`: the administrators' portal. Every route needs a signed-in active administrator:
+ * a visitor without a session goes to /login and comes back, anyone else gets a 403 page.
+ * Every POST checks the form's CSRF token before it acts.
+ */
 export function adminRouter(services: Services): Router {
-  void services;
-  return Router();
+  const router = Router();
+  router.use(requireSignedIn, requireAdmin);
+
+  router.get('/', (_req, res) => res.redirect(303, '/admin/applications'));
+  router.get('/certificate.pem', downloadCertificate(services));
+  router.use('/applications', applicationsRouter(services));
+  return router;
 }
