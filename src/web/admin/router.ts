@@ -4,6 +4,7 @@ import { requireSignedIn } from '../auth.ts';
 import { requireAdmin } from './access.ts';
 import { downloadCertificate } from './applications/downloads.ts';
 import { applicationsRouter } from './applications/router.ts';
+import { usersRouter } from './users/router.ts';
 
 /**
  * `/admin`: the administrators' portal. Every route needs a signed-in active administrator:
@@ -17,5 +18,6 @@ export function adminRouter(services: Services): Router {
   router.get('/', (_req, res) => res.redirect(303, '/admin/applications'));
   router.get('/certificate.pem', downloadCertificate(services));
   router.use('/applications', applicationsRouter(services));
+  router.use('/users', usersRouter(services));
   return router;
 }
