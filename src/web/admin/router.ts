@@ -4,6 +4,7 @@ import { requireSignedIn } from '../auth.ts';
 import { requireAdmin } from './access.ts';
 import { downloadCertificate } from './applications/downloads.ts';
 import { applicationsRouter } from './applications/router.ts';
+import { groupsRouter } from './groups/router.ts';
 import { usersRouter } from './users/router.ts';
 
 /**
@@ -19,5 +20,6 @@ export function adminRouter(services: Services): Router {
   router.get('/certificate.pem', downloadCertificate(services));
   router.use('/applications', applicationsRouter(services));
   router.use('/users', usersRouter(services));
+  router.use('/groups', groupsRouter(services));
   return router;
 }
