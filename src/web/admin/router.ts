@@ -2,9 +2,11 @@ import { Router } from 'express';
 import type { Services } from '../../services.ts';
 import { requireSignedIn } from '../auth.ts';
 import { requireAdmin } from './access.ts';
+import { apiKeysRouter } from './api-keys.ts';
 import { downloadCertificate } from './applications/downloads.ts';
 import { applicationsRouter } from './applications/router.ts';
 import { groupsRouter } from './groups/router.ts';
+import { exportInsights, showInsights } from './insights.ts';
 import { usersRouter } from './users/router.ts';
 
 /**
@@ -21,5 +23,8 @@ export function adminRouter(services: Services): Router {
   router.use('/applications', applicationsRouter(services));
   router.use('/users', usersRouter(services));
   router.use('/groups', groupsRouter(services));
+  router.get('/insights', showInsights(services));
+  router.get('/insights/export.json', exportInsights(services));
+  router.use('/api-keys', apiKeysRouter(services));
   return router;
 }
