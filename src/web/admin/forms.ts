@@ -114,7 +114,8 @@ function splitProblems(text: string, form: FormFields): Problem[] {
  * "Line 2: Invalid URL …" for an item of a list, and a full sentence as it is.
  */
 function describe(problem: Problem, form: FormFields): string {
-  const label = form.labels[problem.field] ?? 'The form';
+  const label = form.labels[problem.field];
+  if (label === undefined) return problem.message;
   let message = problem.message;
   if (problem.subPath.length > 0) message = `${problem.subPath.join(' ')} ${message}`;
 

@@ -114,20 +114,22 @@ export function showGroup(services: Services) {
 }
 
 /**
- * Runs a change to a group and redirects back with `notice`. A rejected value, or a username
- * that matches no user, is shown next to its field with status 400.
+ * Runs a change to a group and redirects back with the notice made from its result. A
+ * rejected value, or a username that matches no user, is shown next to its field with
+ * status 400.
  */
-async function changeGroup(
+async function changeGroup<Result>(
   services: Services,
   req: Request,
   res: Response,
-  change: (group: Group) => Promise<unknown>,
-  notice: string,
+  change: (group: Group) => Promise<Result>,
+  notice: (result: Result) => string,
   typed: { name?: string; username?: string },
 ) {
   const group = await loadGroup(services, req);
+  let result: Result;
   try {
-    await change(group);
+    result = await change(group);
   } catch (error) {
     const missingUser = error instanceof SesameError && error.code === 'not_found';
     if (!isFormError(error) && !missingUser) throw error;
@@ -137,7 +139,7 @@ async function changeGroup(
       errors: rejectedForm(services.logger, req, error as SesameError, groupFields),
     });
   }
-  setNotice(req, notice);
+  setNotice(req, notice(result));
   res.redirect(303, `/admin/groups/${group.id}`);
 }
 
@@ -150,7 +152,7 @@ export function renameGroup(services: Services) {
       req,
       res,
       (group) => services.directory.renameGroup(group.id, name, actorOf(req)),
-      `Group renamed to ${name}.`,
+      () => `Group renamed to ${name}.`,
       { name },
     );
   };
@@ -168,8 +170,9 @@ export function addMember(services: Services) {
         const user = username ? await services.directory.findUser(username) : undefined;
         if (!user) throw new SesameError('not_found', `User "${username}" not found`);
         await services.directory.addMember(group.name, user.username, actorOf(req));
+        return user.username;
       },
-      `${username} added.`,
+      (added) => `${added} added.`,
       { username },
     );
   };
@@ -184,7 +187,7 @@ export function removeMember(services: Services) {
       req,
       res,
       (group) => services.directory.removeMember(group.name, username, actorOf(req)),
-      `${username} removed.`,
+      () => `${username} removed.`,
       {},
     );
   };
@@ -216,7 +219,7 @@ export function saveApplications(services: Services) {
           }
         }
       },
-      'Applications saved.',
+      () => 'Applications saved.',
       {},
     );
   };
