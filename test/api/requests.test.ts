@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { databricksTemplate } from '../../src/applications/catalog.ts';
 import { png, snapshot, startApi, type ApiInstance, type Method } from './support.ts';
@@ -169,6 +170,15 @@ describe('API request bodies', () => {
         .call('POST', '/groups')
         .set('Content-Type', 'application/json; charset=latin1')
         .send('{"name":"ops"}'),
+      api
+        .call('POST', '/groups')
+        .set('Content-Type', 'application/json; charset=utf-16le')
+        .send(Buffer.from('{"name":"ops"}', 'utf16le')),
+      api
+        .call('POST', '/groups')
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'zstd')
+        .send('{"name":"ops"}'),
       api.call('POST', `/users/${aliceId}/suspend`).type('form').send('now=1'),
       api.call('PUT', '/applications/databricks/image').type('json').send({ image: 'x' }),
       api
@@ -207,6 +217,25 @@ describe('API request bodies', () => {
     expect(image.status).toBe(413);
     expect(image.body.error.code).toBe('payload_too_large');
     expect(await snapshot(api.services)).toEqual(before);
+  });
+
+  it('accepts JSON declared as UTF-8', async () => {
+    const answer = await api
+      .call('POST', '/groups')
+      .set('Content-Type', 'application/json; charset=UTF-8')
+      .send('{"name":"ops"}');
+    expect(answer.status).toBe(201);
+  });
+
+  it('accepts gzip-compressed JSON', async () => {
+    const answer = await api
+      .call('POST', '/groups')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .serialize((body) => body)
+      .send(gzipSync('{"name":"ops"}'));
+    expect(answer.status).toBe(201);
+    expect(answer.body.name).toBe('ops');
   });
 
   it('accepts an empty object or no body on bodyless routes', async () => {

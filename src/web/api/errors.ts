@@ -96,7 +96,7 @@ function toSesameError(error: unknown): SesameError {
     });
   }
   if (status !== undefined && status >= 400 && status < 500) {
-    // For example 415 'unsupported charset "UTF-7"' or 400 'request aborted'.
+    // For example 415 'unsupported content encoding "zstd"' or 400 'request aborted'.
     const detail = String((error as Error).message).slice(0, 200);
     return new SesameError('input_invalid', `The request body could not be read: ${detail}`, {
       status,

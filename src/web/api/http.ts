@@ -76,6 +76,23 @@ function requireMediaType(types: string[], required: boolean): RequestHandler {
   };
 }
 
+/**
+ * Rejects JSON in another charset than UTF-8 with 415. RFC 8259 section 8.1 requires UTF-8
+ * between systems, while body-parser 2.4 would also decode UTF-16 and even UTF-7.
+ */
+function requireUtf8(req: Request, _res: Response, next: NextFunction) {
+  if (!hasBody(req)) return next();
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.get('content-type') ?? '')?.[1];
+  if (charset !== undefined && charset.toLowerCase() !== 'utf-8') {
+    throw new SesameError(
+      'input_invalid',
+      `JSON must be UTF-8, not charset "${charset.slice(0, 40)}"`,
+      { status: 415 },
+    );
+  }
+  next();
+}
+
 /** Accepts no body, or an empty JSON object, which some HTTP clients send with every POST. */
 function requireEmptyBody(req: Request, _res: Response, next: NextFunction) {
   if (req.body !== undefined) parseBody(z.strictObject({}), req.body);
@@ -84,8 +101,8 @@ function requireEmptyBody(req: Request, _res: Response, next: NextFunction) {
 
 /** The body parsers of each body kind, run after authentication and before the handler. */
 export const bodyParsers: Record<BodyKind, RequestHandler[]> = {
-  none: [requireMediaType([jsonType], false), parseJson, requireEmptyBody],
-  json: [requireMediaType([jsonType], true), parseJson],
+  none: [requireMediaType([jsonType], false), requireUtf8, parseJson, requireEmptyBody],
+  json: [requireMediaType([jsonType], true), requireUtf8, parseJson],
   image: [requireMediaType(imageTypes, true), parseImage],
 };
 
