@@ -110,6 +110,9 @@ describe('certificate API', () => {
 
     const [event] = await eventsOf(api.services, 'certificate_download');
     expect(event?.actor).toBe('root (API key)');
-    expect(JSON.parse(event!.details)).toEqual({ format: 'pem', via: 'api' });
+    expect(JSON.parse(event!.details)).toEqual({
+      file: 'certificate.pem',
+      notAfter: signingKey.notAfter.toISOString(),
+    });
   });
 });

@@ -10,11 +10,12 @@ export function certificateRoutes(services: Services): ApiRoute[] {
 function getCertificate(services: Services) {
   return async function getCertificate(req: Request, res: Response) {
     const { certificatePem, notAfter, fingerprintSha256 } = services.signingKey;
+    // The same details as the portal's download; the actor tells the two apart.
     await services.insights.record({
       type: 'certificate_download',
       outcome: 'success',
       ...actorOf(req, res),
-      details: { format: 'pem', via: 'api' },
+      details: { file: 'certificate.pem', notAfter: notAfter.toISOString() },
     });
     res.json({ pem: certificatePem, notAfter: notAfter.toISOString(), fingerprintSha256 });
   };
