@@ -16,7 +16,7 @@ const bearerPattern = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
  * which keys exist.
  */
 export function requireApiKey(services: Services): RequestHandler {
-  return async (req, res, next) => {
+  return async function requireApiKey(req, res, next) {
     const token = bearerPattern.exec(req.get('authorization') ?? '')?.[1];
     const admin = token ? await services.apiKeys.authenticate(token) : undefined;
     if (!admin) {
