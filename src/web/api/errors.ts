@@ -83,7 +83,11 @@ export function apiErrorHandler(logger: Logger): ErrorRequestHandler {
 function toSesameError(error: unknown): SesameError {
   if (error instanceof SesameError) return error;
 
-  const { status, type, limit } = error as { status?: number; type?: string; limit?: number };
+  const { status, type, limit } = (error ?? {}) as {
+    status?: number;
+    type?: string;
+    limit?: number;
+  };
   if (type === 'entity.too.large') {
     const size = limit === undefined ? 'its size limit' : `${limit / 1024} KiB`;
     return new SesameError('payload_too_large', `The request body is over ${size}`, {
