@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/index.ts';
 import { isUniqueViolation, nowIso } from '../db/index.ts';
@@ -35,7 +36,8 @@ export interface Directory extends UserChangeOperations, GroupChangeOperations {
   findUser(usernameOrEmail: string): Promise<User | undefined>;
   getUser(id: string): Promise<User | undefined>;
   requireUser(username: string): Promise<User>;
-  listUsers(): Promise<User[]>;
+  /** Lists users by username; `search` matches username, email or name, without regard to case. */
+  listUsers(search?: string): Promise<User[]>;
   /** Checks a password for sign-in; returns the user only if it matches and the user is active. */
   authenticate(login: string, password: string): Promise<{ user?: User; reason?: string }>;
   setPassword(username: string, password: string, by: Actor): Promise<void>;
@@ -128,7 +130,20 @@ export function createDirectory(db: Db, insights: Insights): Directory {
 
     getUser: (id) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(),
 
-    listUsers: () => db.selectFrom('users').selectAll().orderBy('username_key').execute(),
+    listUsers(search) {
+      let query = db.selectFrom('users').selectAll().orderBy('username_key');
+      const term = search?.trim().toLowerCase();
+      if (term) {
+        const pattern = `%${term.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+        // ESCAPE makes the backslash escape LIKE's wildcards in both SQLite and PostgreSQL.
+        query = query.where(
+          sql<boolean>`(username_key like ${pattern} escape '\\' or email_key like ${pattern} escape '\\'
+            or lower(first_name || ' ' || last_name) like ${pattern} escape '\\'
+            or lower(display_name) like ${pattern} escape '\\')`,
+        );
+      }
+      return query.execute();
+    },
 
     async countUsers() {
       const row = await db

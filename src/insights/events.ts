@@ -50,7 +50,7 @@ export interface EventInput {
 /** Filters of the Directory Insights page and API; all optional, combined with AND. */
 export interface EventQuery {
   type?: string;
-  /** Matches the event's username or actor, without regard to case. */
+  /** Matches the event's username or actor (also as API key holder), without regard to case. */
   user?: string;
   application?: string;
   outcome?: 'success' | 'failure';
@@ -130,6 +130,8 @@ export function createInsights(db: Db, logger: Logger): Insights {
           eb.or([
             eb(eb.fn('lower', ['username']), '=', user),
             eb(eb.fn('lower', ['actor']), '=', user),
+            // Changes through the admin API name the actor "<username> (API key)".
+            eb(eb.fn('lower', ['actor']), '=', `${user} (api key)`),
           ]),
         );
       }

@@ -6,6 +6,7 @@ const titles: Partial<Record<SesameError['code'], string>> = {
   not_assigned: 'Not assigned',
   application_inactive: 'Application deactivated',
   not_found: 'Not found',
+  forbidden: 'Administrators only',
   csrf_invalid: 'Form expired',
   payload_too_large: 'Request too large',
 };

@@ -73,6 +73,29 @@ describe('user changes', () => {
   });
 });
 
+describe('user search', () => {
+  it('matches username, email and names without regard to case', async () => {
+    const { directory } = sesame.services;
+    await directory.createUser(
+      { username: 'alice', email: 'alice@example.com', firstName: 'Alice', lastName: 'Liddell' },
+      by,
+    );
+    await directory.createUser(
+      { username: 'bob_1', email: 'bob@other.test', displayName: 'Builder 100%' },
+      by,
+    );
+
+    const names = async (term: string) =>
+      (await directory.listUsers(term)).map((user) => user.username);
+    expect(await names('LIDDELL')).toEqual(['alice']);
+    expect(await names('alice liddell')).toEqual(['alice']);
+    expect(await names('other.test')).toEqual(['bob_1']);
+    expect(await names('100%')).toEqual(['bob_1']);
+    expect(await names('_')).toEqual(['bob_1']);
+    expect(await names('')).toEqual(['alice', 'bob_1']);
+  });
+});
+
 describe('group changes', () => {
   it('renames, lists members and deletes with bindings', async () => {
     const { directory, db } = sesame.services;

@@ -25,22 +25,11 @@ const searchQuery = z.strictObject({ q: z.string().max(256).optional() });
 const passwordBody = z.strictObject({ password: passwordSchema });
 const adminBody = z.strictObject({ isAdmin: z.boolean() });
 
-/**
- * Matches username, email and names without regard to case. The directory has no search of its
- * own, and filtering in memory is fine for the size of a self-hosted directory.
- */
-function matches(user: User, term: string): boolean {
-  return [user.username, user.email, user.first_name, user.last_name, user.display_name].some(
-    (value) => value.toLowerCase().includes(term),
-  );
-}
-
 function listUsers(services: Services) {
   return async function listUsers(req: Request, res: Response) {
-    const term = parseBody(searchQuery, req.query).q?.trim().toLowerCase();
-    const users = await services.directory.listUsers();
-    const found = term ? users.filter((user) => matches(user, term)) : users;
-    res.json({ users: found.map(userJson) });
+    const { q } = parseBody(searchQuery, req.query);
+    const users = await services.directory.listUsers(q);
+    res.json({ users: users.map(userJson) });
   };
 }
 

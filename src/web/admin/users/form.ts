@@ -61,11 +61,3 @@ export function readNewUser(body: unknown): NewUserValues {
     isAdmin: checkboxField(body, 'isAdmin'),
   };
 }
-
-/** Returns whether a user matches a search term in their username, email or names. */
-export function userMatches(user: User, term: string): boolean {
-  const text = [user.username, user.email, user.first_name, user.last_name, user.display_name]
-    .join(' ')
-    .toLowerCase();
-  return text.includes(term.trim().toLowerCase());
-}

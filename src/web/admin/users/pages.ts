@@ -9,7 +9,6 @@ import {
   readNewUser,
   readProfile,
   userFields,
-  userMatches,
   type NewUserValues,
   type ProfileValues,
 } from './form.ts';
@@ -18,8 +17,7 @@ import {
 export function showUsers(services: Services) {
   return async (req: Request, res: Response) => {
     const query = typeof req.query.q === 'string' ? req.query.q.slice(0, 200) : '';
-    // NOTE: filtered in memory, because the directory has no search query yet.
-    const users = (await services.directory.listUsers()).filter((user) => userMatches(user, query));
+    const users = await services.directory.listUsers(query);
     res.render('admin/users', {
       title: 'Users',
       section: 'users',
