@@ -1,37 +1,39 @@
-import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { databricksTemplate } from '../../src/applications/catalog.ts';
 import type { Services } from '../../src/services.ts';
 import {
-  closeServer,
   postBindingPrefix,
   startDatabricksSpServer,
   type DatabricksSpServer,
 } from '../support/databricks-sp-server.ts';
-import { startInstance, testPassword, type TestInstance } from '../support/instance.ts';
+import { testPassword, type TestInstance } from '../support/instance.ts';
+import {
+  bodyText,
+  launchChromium,
+  openPage,
+  saveScreenshot,
+  startSesameOnLoopback,
+  waitForPage,
+  type LoopbackSesame,
+} from './harness.ts';
 
 /**
  * Sign-in to a stand-in Databricks workspace through Sesame in Debian's Chromium, driven by
  * playwright-core. Sesame listens on http://localhost:<port>. The SP serves HTTPS at
  * https://dbc-e2e.cloud.databricks.com with a certificate made at test time. Chromium maps
  * that host's port 443 to the SP's loopback port and resolves no other name, and trusts only
- * that certificate's public key.
+ * that certificate's public key (see harness.ts).
  *
  * Set E2E_SCREENSHOT_DIR (for example to docs/screenshots) to save PNGs of the sign-in page and
  * the console.
  */
 
-const chromiumPath = '/usr/bin/chromium';
 const spHost = 'dbc-e2e.cloud.databricks.com';
 const slug = 'databricks';
-const screenshotDir = process.env.E2E_SCREENSHOT_DIR;
 
+let loopback: LoopbackSesame;
 let sesame: TestInstance;
-let sesameServer: http.Server;
 let sesameUrl: string;
 let sp: DatabricksSpServer;
 let browser: Browser;
@@ -41,12 +43,8 @@ let page: Page;
 let sent: string[];
 
 beforeAll(async () => {
-  // Sesame's base URL contains its port, so the port is taken before the instance is built.
-  sesameServer = http.createServer();
-  await new Promise<void>((resolve) => sesameServer.listen(0, '127.0.0.1', resolve));
-  sesameUrl = `http://localhost:${(sesameServer.address() as AddressInfo).port}`;
-  sesame = await startInstance({ SESAME_BASE_URL: sesameUrl });
-  sesameServer.on('request', sesame.app);
+  loopback = await startSesameOnLoopback();
+  ({ instance: sesame, url: sesameUrl } = loopback);
 
   sp = await startDatabricksSpServer({
     origin: `https://${spHost}`,
@@ -55,46 +53,24 @@ beforeAll(async () => {
     idpSsoUrl: `${sesameUrl}/saml2/${slug}`,
   });
   await seed(sesame.services, sp.acsUrl);
-  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs(sp) });
+  browser = await launchChromium(sp);
 });
 
 afterAll(async () => {
   await browser?.close();
   await sp?.close();
-  if (sesameServer) await closeServer(sesameServer);
-  await sesame?.close();
+  await loopback?.close();
 });
 
 beforeEach(async () => {
   sp.signIns.length = 0;
   sp.requests.length = 0;
   sent = [];
-  context = await browser.newContext({ viewport: { width: 800, height: 480 } });
-  // Shorter than the test timeout, so that a stuck navigation fails with Playwright's log of
-  // where the page went instead of a bare test timeout.
-  context.setDefaultTimeout(10_000);
-  page = await context.newPage();
+  ({ context, page } = await openPage(browser, { width: 800, height: 480 }));
   page.on('request', (request) => sent.push(`${request.method()} ${request.url()}`));
 });
 
 afterEach(() => context.close());
-
-function chromiumArgs(server: DatabricksSpServer): string[] {
-  return [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    // The SP's host goes to its loopback port, and every other name except localhost fails to
-    // resolve, so that the browser reaches no server outside this machine.
-    `--host-resolver-rules=MAP ${spHost}:443 127.0.0.1:${server.port}, MAP * ~NOTFOUND, EXCLUDE localhost`,
-    `--ignore-certificate-errors-spki-list=${server.spkiSha256}`,
-  ];
-}
 
 /**
  * Seeds alice in group engineers, bound to the Databricks application, and bob in group
@@ -148,34 +124,13 @@ async function submitSignIn(username: string): Promise<void> {
 async function signInAtPortal(username: string): Promise<void> {
   await page.goto(`${sesameUrl}/login`);
   await submitSignIn(username);
-  await waitForPage(`${sesameUrl}/console`);
-}
-
-async function saveScreenshot(name: string): Promise<void> {
-  if (!screenshotDir) return;
-  fs.mkdirSync(screenshotDir, { recursive: true });
-  await page.screenshot({ path: path.join(screenshotDir, name) });
-}
-
-async function bodyText(): Promise<string> {
-  return (await page.locator('body').innerText()).trim();
-}
-
-/** Waits for the page at `url`. On timeout, fails with the URL and text of the current page. */
-async function waitForPage(url: string): Promise<void> {
-  try {
-    await page.waitForURL(url);
-  } catch (error) {
-    const current = `${page.url()}: ${(await bodyText()).slice(0, 500)}`;
-    throw new Error(`Expected the page ${url}, but the browser shows ${current}`, { cause: error });
-  }
+  await waitForPage(page, `${sesameUrl}/console`);
 }
 
 describe('browser set-up', () => {
   it('resolves no host but the SP and localhost', async () => {
     // An IP literal goes through the same rules as a name, so this reaches no outside server.
-    const { port } = sesameServer.address() as AddressInfo;
-    await expect(page.goto(`http://127.0.0.1:${port}/login`)).rejects.toThrow(
+    await expect(page.goto(`http://127.0.0.1:${loopback.port}/login`)).rejects.toThrow(
       'net::ERR_NAME_NOT_RESOLVED',
     );
   });
@@ -184,15 +139,15 @@ describe('browser set-up', () => {
 describe('IdP-initiated SSO in a browser', () => {
   it('signs in from the console tile', async () => {
     await page.goto(`${sesameUrl}/login`);
-    await saveScreenshot('sign-in.png');
+    await saveScreenshot(page, 'sign-in.png');
     await submitSignIn('alice');
-    await waitForPage(`${sesameUrl}/console`);
-    await saveScreenshot('console.png');
+    await waitForPage(page, `${sesameUrl}/console`);
+    await saveScreenshot(page, 'console.png');
 
     await page.locator(`button[data-app="${slug}"]`).click();
-    await waitForPage(`${sp.origin}/`);
+    await waitForPage(page, `${sp.origin}/`);
 
-    expect(await bodyText()).toBe('Signed in as alice@example.com');
+    expect(await bodyText(page)).toBe('Signed in as alice@example.com');
     expect(sent).toContain(`POST ${sesameUrl}/saml2/${slug}/launch`);
     expect(sent).toContain(`POST ${sp.acsUrl}`);
     expect(sp.signIns).toHaveLength(1);
@@ -210,9 +165,9 @@ describe('SP-initiated SSO in a browser', () => {
     ).toBe(true);
 
     await submitSignIn('alice');
-    await waitForPage(`${sp.origin}/?o=1234`);
+    await waitForPage(page, `${sp.origin}/?o=1234`);
 
-    expect(await bodyText()).toBe('Signed in as alice@example.com');
+    expect(await bodyText(page)).toBe('Signed in as alice@example.com');
     expect(sp.signIns).toHaveLength(1);
     expect(sp.signIns[0]!.email).toBe('alice@example.com');
     expect(sp.signIns[0]!.relayState).toBe('/?o=1234');
@@ -221,14 +176,14 @@ describe('SP-initiated SSO in a browser', () => {
 
   it('signs in by HTTP-POST and keeps RelayState', async () => {
     await page.goto(`${sp.origin}${postBindingPrefix}/?o=5678`);
-    await waitForPage(`${sesameUrl}/login`);
+    await waitForPage(page, `${sesameUrl}/login`);
     expect(sent).toContain(`POST ${sesameUrl}/saml2/${slug}`);
     expect(sent.some((line) => line.includes('SAMLRequest='))).toBe(false);
 
     await submitSignIn('alice');
-    await waitForPage(`${sp.origin}/?o=5678`);
+    await waitForPage(page, `${sp.origin}/?o=5678`);
 
-    expect(await bodyText()).toBe('Signed in as alice@example.com');
+    expect(await bodyText(page)).toBe('Signed in as alice@example.com');
     expect(sp.signIns).toHaveLength(1);
     expect(sp.signIns[0]!.relayState).toBe('/?o=5678');
     expect(sp.signIns[0]!.inResponseTo).toMatch(/^_/);
@@ -236,7 +191,7 @@ describe('SP-initiated SSO in a browser', () => {
 
   it('shows not assigned to a user outside bound groups', async () => {
     await page.goto(`${sp.origin}/?o=42`);
-    await waitForPage(`${sesameUrl}/login`);
+    await waitForPage(page, `${sesameUrl}/login`);
 
     const continueResponse = page.waitForResponse((response) =>
       response.url().startsWith(`${sesameUrl}/saml2/${slug}/continue/`),
@@ -245,8 +200,8 @@ describe('SP-initiated SSO in a browser', () => {
     expect((await continueResponse).status()).toBe(403);
 
     expect(await page.locator('h1').innerText()).toBe('Not assigned');
-    expect(await bodyText()).toContain('You are not assigned to "Databricks"');
-    expect(await bodyText()).toContain('not_assigned');
+    expect(await bodyText(page)).toContain('You are not assigned to "Databricks"');
+    expect(await bodyText(page)).toContain('not_assigned');
     expect(sp.requests).toEqual([{ method: 'GET', url: '/?o=42' }]);
     expect(sp.signIns).toEqual([]);
 
@@ -269,9 +224,9 @@ describe('SP-initiated SSO in a browser', () => {
     sent = [];
 
     await page.goto(`${sp.origin}/?o=99`);
-    await waitForPage(`${sp.origin}/?o=99`);
+    await waitForPage(page, `${sp.origin}/?o=99`);
 
-    expect(await bodyText()).toBe('Signed in as alice@example.com');
+    expect(await bodyText(page)).toBe('Signed in as alice@example.com');
     expect(sent.filter((line) => line.includes('/login'))).toEqual([]);
     expect(sent).toContain(`POST ${sp.acsUrl}`);
     expect(sp.signIns).toHaveLength(1);
