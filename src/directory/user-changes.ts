@@ -27,21 +27,67 @@ export function createUserChanges(db: Db, insights: Insights): UserChangeOperati
     return user;
   };
 
-  /** Rejects a change that would leave no active administrator, which would lock everyone out. */
-  const assertNotLastAdmin = async (user: User, change: string) => {
-    if (user.is_admin !== 1 || user.status !== 'active') return;
-    const others = await db
-      .selectFrom('users')
+  /**
+   * Runs `write` in one transaction with the check that another active administrator who can
+   * sign in (has a password) remains, so two administrators demoting each other at once cannot
+   * both succeed and lock everyone out.
+   */
+  const guardLastAdmin = async (user: User, change: string, write: (trx: Db) => Promise<void>) => {
+    await db.transaction().execute(async (trx) => {
+      const current = await trx
+        .selectFrom('users')
+        .select(['is_admin', 'status'])
+        .where('id', '=', user.id)
+        .executeTakeFirst();
+      if (current?.is_admin === 1 && current.status === 'active') {
+        // NOTE: SQLite runs one transaction at a time, which makes this check and the write
+        // atomic; on PostgreSQL the other administrators' rows would also need locking.
+        const others = await trx
+          .selectFrom('users')
+          .select('id')
+          .where('is_admin', '=', 1)
+          .where('status', '=', 'active')
+          .where('password_hash', 'is not', null)
+          .where('id', '!=', user.id)
+          .executeTakeFirst();
+        if (!others) {
+          throw new SesameError(
+            'conflict',
+            `"${user.username}" is the last active administrator who can sign in and cannot be ${change}; make another user an administrator first`,
+          );
+        }
+      }
+      await write(trx);
+    });
+  };
+
+  /** Revokes a user's active API keys, which must not outlive their administrator rights. */
+  const revokeKeys = async (trx: Db, user: User) => {
+    const keys = await trx
+      .selectFrom('api_keys')
       .select('id')
-      .where('is_admin', '=', 1)
-      .where('status', '=', 'active')
-      .where('id', '!=', user.id)
-      .executeTakeFirst();
-    if (!others) {
-      throw new SesameError(
-        'conflict',
-        `"${user.username}" is the last active administrator and cannot be ${change}; make another user an administrator first`,
-      );
+      .where('user_id', '=', user.id)
+      .where('revoked_at', 'is', null)
+      .execute();
+    await trx
+      .updateTable('api_keys')
+      .set({ revoked_at: nowIso() })
+      .where('user_id', '=', user.id)
+      .where('revoked_at', 'is', null)
+      .execute();
+    return keys.map((key) => key.id);
+  };
+
+  const recordRevoked = async (keyIds: string[], user: User, by: Actor) => {
+    for (const keyId of keyIds) {
+      await insights.record({
+        type: 'api_key_revoke',
+        outcome: 'success',
+        ...by,
+        userId: user.id,
+        username: user.username,
+        details: { keyId, reason: 'owner changed' },
+      });
     }
   };
 
@@ -95,42 +141,56 @@ export function createUserChanges(db: Db, insights: Insights): UserChangeOperati
 
     async deleteUser(id, by) {
       const user = await requireUserById(id);
-      await assertNotLastAdmin(user, 'deleted');
-      await db.transaction().execute(async (trx) => {
+      let revoked: string[] = [];
+      await guardLastAdmin(user, 'deleted', async (trx) => {
+        revoked = await revokeKeys(trx, user);
         await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
         await trx.deleteFrom('api_keys').where('user_id', '=', id).execute();
         await trx.deleteFrom('users').where('id', '=', id).execute();
       });
+      await recordRevoked(revoked, user, by);
       await record('user_delete', user, by, { email: user.email });
     },
 
     async setAdmin(id, isAdmin, by) {
       const user = await requireUserById(id);
       if ((user.is_admin === 1) === isAdmin) return;
-      if (!isAdmin) await assertNotLastAdmin(user, 'demoted');
-      await db
-        .updateTable('users')
-        .set({ is_admin: isAdmin ? 1 : 0, updated_at: nowIso() })
-        .where('id', '=', id)
-        .execute();
+      let revoked: string[] = [];
+      const write = async (trx: Db) => {
+        await trx
+          .updateTable('users')
+          .set({ is_admin: isAdmin ? 1 : 0, updated_at: nowIso() })
+          .where('id', '=', id)
+          .execute();
+        if (!isAdmin) revoked = await revokeKeys(trx, user);
+      };
+      if (isAdmin) await write(db);
+      else await guardLastAdmin(user, 'demoted', write);
+      await recordRevoked(revoked, user, by);
       await record('user_update', user, by, { changed: ['isAdmin'], isAdmin });
     },
 
     async setStatusById(id, status, by) {
       const user = await requireUserById(id);
       if (user.status === status) return;
-      if (status === 'suspended') await assertNotLastAdmin(user, 'suspended');
-      await db
-        .updateTable('users')
-        .set({ status, updated_at: nowIso() })
-        .where('id', '=', id)
-        .execute();
-      // Suspension ends every session of the user at once; reactivation lifts a sign-in lock.
-      if (status === 'suspended') {
-        await db.deleteFrom('sessions').where('user_id', '=', id).execute();
-      } else {
-        await clearAccountLock(db, id);
-      }
+      let revoked: string[] = [];
+      const write = async (trx: Db) => {
+        await trx
+          .updateTable('users')
+          .set({ status, updated_at: nowIso() })
+          .where('id', '=', id)
+          .execute();
+        // Suspension ends every session and API key of the user at once.
+        if (status === 'suspended') {
+          await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+          revoked = await revokeKeys(trx, user);
+        }
+      };
+      if (status === 'suspended') await guardLastAdmin(user, 'suspended', write);
+      else await write(db);
+      // Reactivation lifts a sign-in lock.
+      if (status === 'active') await clearAccountLock(db, id);
+      await recordRevoked(revoked, user, by);
       await record('user_update', user, by, { changed: ['status'], status });
     },
   };

@@ -48,13 +48,46 @@ describe('user changes', () => {
       expect(error.message).toMatch(/"root" is the last active administrator/);
     }
 
+    // An administrator without a password cannot sign in, so does not count as another one.
     const second = await directory.createUser(
       { username: 'ops', email: 'ops@example.com', isAdmin: true },
       by,
     );
+    expect((await failure(directory.setAdmin(admin.id, false, by))).code).toBe('conflict');
+    await directory.setPassword('ops', 'a long password', by);
     await directory.setAdmin(admin.id, false, by);
     expect((await directory.requireUserById(admin.id)).is_admin).toBe(0);
     expect((await failure(directory.deleteUser(second.id, by))).code).toBe('conflict');
+  });
+
+  it('lets only one of two administrators demote the other at once', async () => {
+    const { directory } = sesame.services;
+    const a = await directory.createUser(
+      { username: 'a', email: 'a@example.com', isAdmin: true, password: 'a long password' },
+      by,
+    );
+    const b = await directory.createUser(
+      { username: 'b', email: 'b@example.com', isAdmin: true, password: 'a long password' },
+      by,
+    );
+
+    for (const change of [
+      () =>
+        Promise.allSettled([
+          directory.setStatusById(a.id, 'suspended', by),
+          directory.setStatusById(b.id, 'suspended', by),
+        ]),
+      () => Promise.allSettled([directory.deleteUser(a.id, by), directory.deleteUser(b.id, by)]),
+    ]) {
+      const results = await change();
+      expect(results.filter((result) => result.status === 'rejected')).toHaveLength(1);
+      const admins = await directory.listUsers();
+      expect(admins.filter((user) => user.is_admin === 1 && user.status === 'active')).toHaveLength(
+        1,
+      );
+      await directory.setStatusById(a.id, 'active', by).catch(() => undefined);
+      await directory.setStatusById(b.id, 'active', by).catch(() => undefined);
+    }
   });
 
   it('deletes a user with memberships and sessions', async () => {
@@ -135,13 +168,26 @@ describe('admin API keys', () => {
     expect((await apiKeys.authenticate(token))?.id).toBe(admin.id);
     expect(await apiKeys.authenticate(token + 'x')).toBeUndefined();
 
-    await directory.setAdmin(admin.id, false, by);
-    expect(await apiKeys.authenticate(token)).toBeUndefined();
-    await directory.setAdmin(admin.id, true, by);
-    expect((await apiKeys.authenticate(token))?.id).toBe(admin.id);
-
     await apiKeys.revoke(key.id, by);
     expect(await apiKeys.authenticate(token)).toBeUndefined();
+  });
+
+  it('revokes the keys of a demoted administrator for good', async () => {
+    const { directory, apiKeys } = sesame.services;
+    const admin = await directory.createUser(
+      { username: 'root', email: 'root@example.com', isAdmin: true },
+      by,
+    );
+    await directory.createUser(
+      { username: 'ops', email: 'ops@example.com', isAdmin: true, password: 'a long password' },
+      by,
+    );
+    const { token } = await apiKeys.create(admin.id, 'automation', by);
+
+    await directory.setAdmin(admin.id, false, by);
+    await directory.setAdmin(admin.id, true, by);
+    expect(await apiKeys.authenticate(token)).toBeUndefined();
+    expect((await apiKeys.list(admin.id))[0]?.revokedAt).not.toBeNull();
   });
 
   it('issues keys to administrators only', async () => {

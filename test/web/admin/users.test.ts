@@ -148,7 +148,7 @@ describe('Users', () => {
       const answer = await postForm(path, fields);
       expect(answer.status, path).toBe(409);
       expect(answer.text, path).toContain(
-        `&#34;root&#34; is the last active administrator and cannot be ${change}`,
+        `&#34;root&#34; is the last active administrator who can sign in and cannot be ${change}`,
       );
     }
     const root = await sesame.services.directory.requireUserById(seed.root.id);
