@@ -31,6 +31,10 @@ export function serializeError(error: unknown, depth = 0): unknown {
   if (!(error instanceof Error)) return typeof error === 'string' ? error : String(error);
 
   const fields = error as Error & { code?: unknown; status?: unknown; type?: unknown };
+  // body-parser's messages can quote the body ("Unexpected token ... is not valid JSON").
+  if (typeof fields.type === 'string' && fields.type.startsWith('entity.')) {
+    return { type: error.name, status: fields.status, reason: fields.type };
+  }
   return {
     type: error.name,
     message: error.message,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isXmlText } from '../text.ts';
 import { attributeNameFormats, supportedNameIdFormats } from '../saml/constants.ts';
 import { subdomainPlaceholder, userProperties } from './catalog.ts';
 import { checkAcsUrl, checkEntityId, normalizeCertificate, slugPattern } from './validation.ts';
@@ -12,7 +13,8 @@ const text = (max: number) =>
   z
     .string()
     .max(max)
-    .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, 'contains control characters');
+    .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, 'contains control characters')
+    .refine(isXmlText, 'contains a character that XML cannot carry');
 
 /** Checks a value with one of the throwing validators, as a zod refinement on that field. */
 function refineWith(check: (value: string) => unknown) {

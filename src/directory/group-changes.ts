@@ -3,7 +3,7 @@ import { isUniqueViolation } from '../db/index.ts';
 import type { UsersTable } from '../db/schema.ts';
 import { SesameError } from '../errors.ts';
 import type { Insights } from '../insights/events.ts';
-import { groupNamePattern } from './validation.ts';
+import { isGroupName } from './validation.ts';
 
 type Actor = { actor: string; sourceIp?: string | null };
 type Group = { id: string; name: string };
@@ -19,7 +19,7 @@ export interface GroupChangeOperations {
 }
 
 export function checkGroupName(name: string): string {
-  if (!groupNamePattern.test(name) || name.trim() !== name) {
+  if (!isGroupName(name) || name.trim() !== name) {
     throw new SesameError(
       'input_invalid',
       'Invalid group name: use 1-128 characters without control characters or surrounding spaces',

@@ -10,7 +10,7 @@ import { hashPassword, verifyPassword } from './passwords.ts';
 import { clearAccountLock } from './throttle.ts';
 import { createUserChanges, type UserChangeOperations } from './user-changes.ts';
 import {
-  groupNamePattern,
+  isGroupName,
   newUserSchema,
   parseInput,
   passwordSchema,
@@ -187,7 +187,7 @@ export function createDirectory(db: Db, insights: Insights): Directory {
     },
 
     async createGroup(name, by) {
-      if (!groupNamePattern.test(name)) {
+      if (!isGroupName(name)) {
         throw new SesameError(
           'input_invalid',
           'Group name must be 1-128 characters without control characters',

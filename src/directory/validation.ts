@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SesameError } from '../errors.ts';
+import { isXmlText } from '../text.ts';
 import { maxPasswordLength, minPasswordLength } from './passwords.ts';
 
 export const usernamePattern = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/;
@@ -8,7 +9,13 @@ export const groupNamePattern = /^[^\u0000-\u001f\u007f]{1,128}$/;
 const profileText = z
   .string()
   .max(128)
-  .regex(/^[^\u0000-\u001f\u007f]*$/, 'contains control characters');
+  .regex(/^[^\u0000-\u001f\u007f]*$/, 'contains control characters')
+  .refine(isXmlText, 'contains a character that XML cannot carry');
+
+/** Tells whether a group name is valid: 1-128 characters, no controls, all writable in XML. */
+export function isGroupName(name: string): boolean {
+  return groupNamePattern.test(name) && isXmlText(name);
+}
 
 export const newUserSchema = z.strictObject({
   username: z

@@ -106,6 +106,20 @@ describe('user changes', () => {
   });
 });
 
+describe('XML-safe input', () => {
+  it('rejects characters that a SAML Response cannot carry', async () => {
+    const { directory } = sesame.services;
+    const user = await directory.createUser({ username: 'alice', email: 'alice@example.com' }, by);
+    for (const value of ['\ufffe', '\uffff', '\ud800']) {
+      const error = await failure(directory.updateUser(user.id, { displayName: `a${value}b` }, by));
+      expect(error.message).toBe(
+        'Invalid input: displayName contains a character that XML cannot carry',
+      );
+      expect((await failure(directory.createGroup(`g${value}`, by))).code).toBe('input_invalid');
+    }
+  });
+});
+
 describe('user search', () => {
   it('matches username, email and names without regard to case', async () => {
     const { directory } = sesame.services;

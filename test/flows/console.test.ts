@@ -81,5 +81,8 @@ describe('user console', () => {
     expect(image.headers['content-type']).toBe('image/png');
     expect(image.headers['x-content-type-options']).toBe('nosniff');
     expect(Buffer.compare(image.body as Buffer, png())).toBe(0);
+
+    const bob = await signIn(sesame.app, 'bob', testPassword);
+    expect((await bob.agent.get('/apps/databricks/image')).status).toBe(404);
   });
 });

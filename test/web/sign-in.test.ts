@@ -52,10 +52,14 @@ describe('sign-in', () => {
     expect(unknown.status).toBe(401);
     expect(wrong.text).toContain('Invalid username or password.');
     expect(unknown.text).toContain('Invalid username or password.');
-    expect((await loginEvents()).map((event) => event.error_code)).toEqual([
+    const events = await loginEvents();
+    expect(events.map((event) => event.error_code)).toEqual([
       'invalid_credentials',
       'invalid_credentials',
     ]);
+    // The known account is named; the text typed for an unknown one is not stored.
+    expect(events.map((event) => event.actor)).toEqual(['alice', 'anonymous']);
+    expect(JSON.stringify(events)).not.toContain('nobody');
   });
 
   it('rejects a suspended user', async () => {

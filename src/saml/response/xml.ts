@@ -1,16 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { SesameError } from '../../errors.ts';
+import { isXmlText } from '../../text.ts';
 
 /**
  * Helpers that write XML already in Exclusive XML Canonicalization form (W3C xml-exc-c14n), so a
  * digest can be taken over the written text without parsing it again.
  */
 
-// Characters that XML 1.0 forbids, which no escaping can carry.
-const invalidXmlCharacters = /[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
-
 function assertXmlText(value: string): void {
-  if (invalidXmlCharacters.test(value)) {
+  if (!isXmlText(value)) {
     throw new SesameError(
       'input_invalid',
       'A value in the SAML Response contains a character that XML forbids',

@@ -37,7 +37,13 @@ export function multipartForm(fileField?: string): RequestHandler {
 }
 
 function toSesameError(error: unknown): unknown {
-  if (!(error instanceof multer.MulterError)) return error;
+  if (error instanceof SesameError) return error;
+  if (!(error instanceof multer.MulterError)) {
+    // busboy's own errors ("Unexpected end of form", "Boundary not found") are bad requests too.
+    return new SesameError('input_invalid', 'The form could not be read: the upload is malformed', {
+      cause: error,
+    });
+  }
   if (error.code === 'LIMIT_FILE_SIZE') {
     return new SesameError('payload_too_large', `The file is over ${maxUploadBytes / 1024} KiB`, {
       cause: error,

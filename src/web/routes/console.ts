@@ -29,7 +29,15 @@ function showConsole(services: Services) {
  */
 function sendImage(services: Services) {
   return async (req: Request, res: Response) => {
-    const image = await services.applications.getImage(String(req.params.slug));
+    // Only for a tile the user can see, so images do not reveal other applications.
+    const user = currentUser(req)!;
+    const slug = String(req.params.slug);
+    const visible =
+      user.is_admin === 1 ||
+      (await services.applications.listForUser(user.id)).some(
+        (application) => application.slug === slug && application.showInPortal,
+      );
+    const image = visible ? await services.applications.getImage(slug) : undefined;
     if (!image) throw new SesameError('not_found', 'This application has no image');
 
     res.setHeader('Content-Type', image.type);

@@ -53,14 +53,14 @@ function checkThrottle(services: Services) {
     const user = await services.directory.findUser(username);
     const account = user ? throttleAccount(user.id) : `login:${username.toLowerCase()}`;
     res.locals.throttleAccount = account;
+    res.locals.loginUser = user;
     const waitSeconds = await services.throttle.beginAttempt(account, req.ip ?? 'unknown');
     if (waitSeconds === 0) return next();
 
     await services.insights.record({
       type: 'user_login_attempt',
       outcome: 'failure',
-      actor: username,
-      username,
+      ...attemptSubject(user),
       sourceIp: req.ip ?? null,
       errorCode: 'too_many_attempts',
       errorMessage: 'Sign-in throttled after repeated failures',
@@ -99,6 +99,21 @@ function authenticate(services: Services, authenticator: passport.PassportStatic
   };
 }
 
+/**
+ * Names the account a failed attempt was for. The text typed for an unknown account is not
+ * recorded: it may be a password typed into the wrong field, or a forged name such as "cli".
+ */
+function attemptSubject(user: User | undefined) {
+  return user
+    ? {
+        actor: user.username,
+        userId: user.id,
+        username: user.username,
+        details: { knownAccount: true },
+      }
+    : { actor: 'anonymous', details: { knownAccount: false } };
+}
+
 async function rejectSignIn(
   services: Services,
   req: Request,
@@ -109,8 +124,7 @@ async function rejectSignIn(
   await services.insights.record({
     type: 'user_login_attempt',
     outcome: 'failure',
-    actor: username,
-    username,
+    ...attemptSubject(res.locals.loginUser as User | undefined),
     sourceIp: req.ip ?? null,
     errorCode: reason ?? 'invalid_credentials',
     errorMessage: 'Sign-in rejected',
