@@ -142,7 +142,10 @@ export function rejectedForm(
     { code: error.code, method: req.method, path: req.path, message: error.message },
     'form rejected',
   );
-  return fieldErrorsOf(error, form);
+  const errors = fieldErrorsOf(error, form);
+  // Long forms scroll the field messages out of view, so the top of the page says it too.
+  errors[formLevel] ??= 'Not saved: correct the fields marked below.';
+  return errors;
 }
 
 /** Renders a form again with its messages, status 400, after a rejected submission. */
