@@ -25,7 +25,10 @@ const localTimePattern = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,3})?)?$/;
 function isoFromLocal(value: string): string | undefined {
   if (!localTimePattern.test(value)) return undefined;
   const time = new Date(`${value}Z`);
-  return Number.isNaN(time.getTime()) ? undefined : time.toISOString();
+  if (Number.isNaN(time.getTime())) return undefined;
+  // Date rolls 2026-02-30 over to 2 March; a date that does not read back the same is invalid.
+  const iso = time.toISOString();
+  return iso.startsWith(value.slice(0, 16)) ? iso : undefined;
 }
 
 /** Reads the filters from the query string; a value the form could not have sent is an error. */

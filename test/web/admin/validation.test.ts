@@ -342,8 +342,10 @@ describe('admin form validation', () => {
 
   it('rejects an invalid Insights time', async () => {
     const { agent } = await signInAdmin(sesame.app);
-    const page = await agent.get('/admin/insights?from=yesterday');
-    expect(page.status).toBe(400);
-    expect(fieldError(page.text, 'from')).toMatch(/^Enter a date and time such as/);
+    for (const from of ['yesterday', '2026-02-30T00:00', '2026-13-01T00:00']) {
+      const page = await agent.get(`/admin/insights?from=${from}`);
+      expect(page.status).toBe(400);
+      expect(fieldError(page.text, 'from')).toMatch(/^Enter a date and time such as/);
+    }
   });
 });
