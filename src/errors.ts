@@ -1,6 +1,6 @@
 /**
  * Sesame's error base and its stable codes. Each code names one failure that a caller or an
- * operator can act on; `expose` controls whether the message may be shown to the client, while
+ * operator can act on. `expose` controls whether the message may be shown to the client, while
  * operator detail goes into `cause` and the log.
  */
 

@@ -4,7 +4,7 @@ import { SesameError } from '../errors.ts';
 import type { Insights } from '../insights/events.ts';
 import { applicationColumns, toApplication, type Application } from './model.ts';
 
-/** Which user groups may use which applications, and the implicit-deny check built on it. */
+/** Bindings of user groups to applications, and the implicit-deny check built on them. */
 export interface BindingOperations {
   bind(slug: string, groupId: string, groupName: string, by: Actor): Promise<void>;
   unbind(slug: string, groupId: string, by: Actor): Promise<void>;
@@ -101,13 +101,14 @@ export function createBindings(
 
     async setBindings(slug, groupIds, by) {
       const application = await require(slug);
-      const wanted = await Promise.all([...new Set(groupIds)].map(groupById));
+      const requested = await Promise.all([...new Set(groupIds)].map(groupById));
       const current = await listBoundGroups(slug);
-      for (const group of wanted) {
+      for (const group of requested) {
         if (!current.some((bound) => bound.id === group.id)) await bindOne(application, group, by);
       }
       for (const group of current) {
-        if (!wanted.some((kept) => kept.id === group.id)) await unbindOne(application, group, by);
+        if (!requested.some((kept) => kept.id === group.id))
+          await unbindOne(application, group, by);
       }
     },
 

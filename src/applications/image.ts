@@ -50,7 +50,7 @@ function pngSize(bytes: Buffer) {
 function jpegSize(bytes: Buffer) {
   if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
 
-  // Walk the markers to the first start-of-frame, which holds the height and width.
+  // Walk the markers to the first start-of-frame, which contains the height and width.
   let offset = 2;
   while (offset + 9 < bytes.length) {
     if (bytes[offset] !== 0xff) return undefined;

@@ -11,7 +11,7 @@ export interface ThrottleLimits {
  * Counts sign-in attempts per account and per client address in fixed windows, in the database
  * so that every instance reads the same counts. An attempt is counted before its password is
  * checked, so a burst of parallel guesses cannot all pass the limit while the slow argon2
- * checks run; a successful sign-in takes its attempt back.
+ * checks run. A successful sign-in takes its attempt back.
  */
 export interface LoginThrottle {
   /**

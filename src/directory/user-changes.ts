@@ -41,7 +41,7 @@ export function createUserChanges(db: Db, insights: Insights): UserChangeOperati
         .executeTakeFirst();
       if (current?.is_admin === 1 && current.status === 'active') {
         // NOTE: SQLite runs one transaction at a time, which makes this check and the write
-        // atomic; on PostgreSQL the other administrators' rows would also need locking.
+        // atomic. On PostgreSQL the other administrators' rows would also need locking.
         const others = await trx
           .selectFrom('users')
           .select('id')

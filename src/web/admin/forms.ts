@@ -143,7 +143,7 @@ export function rejectedForm(
     'form rejected',
   );
   const errors = fieldErrorsOf(error, form);
-  // Long forms scroll the field messages out of view, so the top of the page says it too.
+  // Long forms scroll the field messages out of view, so the top of the page repeats that the form was not saved.
   errors[formLevel] ??= 'Not saved: correct the fields marked below.';
   return errors;
 }

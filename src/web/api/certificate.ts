@@ -10,7 +10,7 @@ export function certificateRoutes(services: Services): ApiRoute[] {
 function getCertificate(services: Services) {
   return async function getCertificate(req: Request, res: Response) {
     const { certificatePem, notAfter, fingerprintSha256 } = services.signingKey;
-    // The same details as the portal's download; the actor tells the two apart.
+    // The same details as the portal's download; the actor distinguishes the two.
     await services.insights.record({
       type: 'certificate_download',
       outcome: 'success',

@@ -148,7 +148,7 @@ function receiveAuthnRequest(services: Services, binding: 'redirect' | 'post') {
 
 /**
  * Sends an InvalidNameIDPolicy failure to the ACS as a signed status Response, as SAML Core
- * 3.4.1.1 expects; every other intake failure goes to an error page, because the request was not
+ * 3.4.1.1 expects. Every other intake failure goes to an error page, because the request was not
  * accepted and its ACS cannot yet be trusted.
  */
 async function answerIntakeError(
