@@ -83,7 +83,7 @@ export const catalog: readonly CatalogEntry[] = [
   {
     template: 'databricks',
     name: 'Databricks',
-    description: 'Databricks workspace or account SSO (SAML 2.0), with SCIM provisioning',
+    description: 'Databricks workspace or account SSO (SAML 2.0)',
     sso: {
       ...databricksTemplate,
       spEntityId: databricksWorkspaceAcsUrl(subdomainPlaceholder),

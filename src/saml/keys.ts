@@ -113,5 +113,9 @@ export function generateSelfSigned(options: KeyOptions): {
   ]);
   certificate.sign(forge.pki.privateKeyFromPem(privateKey), forge.md.sha256.create());
 
-  return { keyPem: privateKey, certificatePem: forge.pki.certificateToPem(certificate) };
+  // node-forge writes CRLF line ends; LF matches what Sesame serves and what tools expect.
+  return {
+    keyPem: privateKey,
+    certificatePem: forge.pki.certificateToPem(certificate).replace(/\r\n/g, '\n'),
+  };
 }

@@ -48,3 +48,23 @@ describe('API Keys', () => {
     expect(list.text).toContain('revoked</span>');
   });
 });
+
+describe('API key form', () => {
+  it('creates nothing when the created page is reloaded', async () => {
+    const { agent } = await signInAdmin(sesame.app);
+    const page = await agent.get('/admin/api-keys');
+    const fields = {
+      _csrf: /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!,
+      formNonce: /name="formNonce" value="([^"]+)"/.exec(page.text)![1]!,
+      name: 'nightly',
+    };
+    expect((await agent.post('/admin/api-keys').type('form').send(fields)).status).toBe(200);
+
+    const again = await agent.post('/admin/api-keys').type('form').send(fields);
+    expect(again.status).toBe(409);
+    expect(again.text).toContain('This form was already submitted, so no second key was created.');
+    expect(
+      (await sesame.services.apiKeys.list()).filter((key) => key.name === 'nightly'),
+    ).toHaveLength(1);
+  });
+});

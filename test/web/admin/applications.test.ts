@@ -351,6 +351,6 @@ describe('SSO Applications', () => {
   it('shows the Identity Management placeholder', async () => {
     const { agent } = await signInAdmin(sesame.app);
     const page = await agent.get('/admin/applications/databricks/identity-management');
-    expect(page.text).toContain('Provisioning is not configured yet.');
+    expect(page.text).toContain('SCIM provisioning is not available in this version of Sesame.');
   });
 });
