@@ -1,0 +1,15 @@
+import type { Request } from 'express';
+import type { ResolvedOptions } from './options.ts';
+import type { ScimState } from './state.ts';
+
+/** What every handler needs: the options, the data and the clock. */
+export interface ScimContext {
+  options: ResolvedOptions;
+  state: ScimState;
+  now: () => number;
+}
+
+/** The `{id}` route parameter, which Express 5 types loosely. */
+export function idParam(req: Request): string {
+  return String(req.params.id);
+}
