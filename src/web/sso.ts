@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { Application } from '../applications/service.ts';
 import type { User } from '../directory/service.ts';
 import { SesameError, type SamlStatus } from '../errors.ts';
+import { buildIdpMetadata } from '../saml/metadata.ts';
 import type { Services } from '../services.ts';
 import type { AssertionAttribute } from '../saml/response/builder.ts';
 import { newId } from '../saml/response/xml.ts';
@@ -16,6 +17,16 @@ export interface SsoTarget {
 /** Returns the entity ID and SSO URL of an application: one IdP entity per application. */
 export function idpEndpoint(services: Services, slug: string): string {
   return `${services.config.baseUrl}/saml2/${slug}`;
+}
+
+/** Builds the IdP metadata that an application's SP is given. */
+export function idpMetadataOf(services: Services, application: Application): string {
+  const endpoint = idpEndpoint(services, application.slug);
+  return buildIdpMetadata(
+    { entityId: endpoint, ssoUrl: endpoint },
+    services.signingKey,
+    application.requireSignedRequests,
+  );
 }
 
 /**

@@ -1,4 +1,3 @@
-import { deflateSync } from 'node:zlib';
 import request from 'supertest';
 import { expect } from 'vitest';
 import type { User } from '../../src/directory/service.ts';
@@ -113,17 +112,6 @@ export async function snapshot(services: Services) {
   };
 }
 
-/** Writes a minimal PNG: the IHDR chunk with the given size, which is what the image check reads. */
-export function png(width: number, height: number): Buffer {
-  const header = Buffer.alloc(33);
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(header);
-  header.writeUInt32BE(13, 8);
-  header.write('IHDR', 12, 'latin1');
-  header.writeUInt32BE(width, 16);
-  header.writeUInt32BE(height, 20);
-  return Buffer.concat([header, deflateSync(Buffer.alloc(10))]);
-}
-
 /** Lists the events of `type`, oldest first. */
 export async function eventsOf(services: Services, type: string) {
   return services.db
@@ -133,3 +121,5 @@ export async function eventsOf(services: Services, type: string) {
     .orderBy('id')
     .execute();
 }
+
+export { png } from '../support/images.ts';

@@ -1,9 +1,9 @@
-import { deflateSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { catalog, databricksTemplate } from '../../src/applications/catalog.ts';
 import { checkImage } from '../../src/applications/image.ts';
 import type { SsoSettings } from '../../src/applications/settings.ts';
 import { failure } from '../support/assertions.ts';
+import { png } from '../support/images.ts';
 import { startInstance, type TestInstance } from '../support/instance.ts';
 
 let sesame: TestInstance;
@@ -36,17 +36,6 @@ function sso(overrides: Partial<SsoSettings> = {}): SsoSettings {
     attributes: databricksTemplate.attributes,
     ...overrides,
   };
-}
-
-/** Writes a minimal PNG header with the given size; enough for the size check. */
-function png(width: number, height: number): Buffer {
-  const header = Buffer.alloc(33);
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(header);
-  header.writeUInt32BE(13, 8);
-  header.write('IHDR', 12, 'latin1');
-  header.writeUInt32BE(width, 16);
-  header.writeUInt32BE(height, 20);
-  return Buffer.concat([header, deflateSync(Buffer.alloc(10))]);
 }
 
 describe('application settings', () => {

@@ -1,7 +1,7 @@
-import { deflateSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { databricksTemplate } from '../../src/applications/catalog.ts';
 import { signIn } from '../support/browser-agent.ts';
+import { png } from '../support/images.ts';
 import {
   seedDatabricks,
   startInstance,
@@ -30,16 +30,6 @@ beforeEach(async () => {
   await sesame.services.applications.bind('wiki', group.id, group.name, by);
 });
 afterEach(() => sesame.close());
-
-function png(): Buffer {
-  const header = Buffer.alloc(33);
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(header);
-  header.writeUInt32BE(13, 8);
-  header.write('IHDR', 12, 'latin1');
-  header.writeUInt32BE(32, 16);
-  header.writeUInt32BE(32, 20);
-  return Buffer.concat([header, deflateSync(Buffer.alloc(4))]);
-}
 
 describe('user console', () => {
   it('shows a bookmark as a link that opens its URL', async () => {
@@ -71,7 +61,7 @@ describe('user console', () => {
   });
 
   it('serves a tile image with nosniff to signed-in users only', async () => {
-    await sesame.services.applications.setImage('databricks', png(), by);
+    await sesame.services.applications.setImage('databricks', png(32, 32), by);
     const { agent } = await signIn(sesame.app, 'alice', testPassword);
     expect((await agent.get('/console')).text).toContain(
       '<img src="/apps/databricks/image" alt="">',
@@ -80,7 +70,7 @@ describe('user console', () => {
     const image = await agent.get('/apps/databricks/image').expect(200);
     expect(image.headers['content-type']).toBe('image/png');
     expect(image.headers['x-content-type-options']).toBe('nosniff');
-    expect(Buffer.compare(image.body as Buffer, png())).toBe(0);
+    expect(Buffer.compare(image.body as Buffer, png(32, 32))).toBe(0);
 
     const bob = await signIn(sesame.app, 'bob', testPassword);
     expect((await bob.agent.get('/apps/databricks/image')).status).toBe(404);

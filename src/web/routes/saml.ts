@@ -2,7 +2,6 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import type { Application } from '../../applications/service.ts';
 import { SamlError, SesameError } from '../../errors.ts';
 import { statusCodes } from '../../saml/constants.ts';
-import { buildIdpMetadata } from '../../saml/metadata.ts';
 import { takeAuthnRequest, type IncomingRequest } from '../../saml/request/intake.ts';
 import { readRedirectQuery } from '../../saml/request/redirect-query.ts';
 import type { Services } from '../../services.ts';
@@ -10,7 +9,7 @@ import { currentUser, requireSignedIn } from '../auth.ts';
 import { requireCsrf } from '../csrf.ts';
 import { addPending, openPending, sealPending } from '../pending.ts';
 import type { PendingSsoRequest } from '../session.ts';
-import { idpEndpoint, issueLoginResponse, sendStatusResponse } from '../sso.ts';
+import { idpEndpoint, idpMetadataOf, issueLoginResponse, sendStatusResponse } from '../sso.ts';
 
 /** RelayState longer than this is rejected; SAML Bindings limits it to 80 bytes, but real SPs send longer URLs. */
 export const maxRelayStateBytes = 1024;
@@ -46,12 +45,7 @@ async function findApplication(services: Services, req: Request): Promise<Applic
 function sendMetadata(services: Services) {
   return async (req: Request, res: Response) => {
     const application = await findApplication(services, req);
-    const endpoint = idpEndpoint(services, application.slug);
-    const xml = buildIdpMetadata(
-      { entityId: endpoint, ssoUrl: endpoint },
-      services.signingKey,
-      application.requireSignedRequests,
-    );
+    const xml = idpMetadataOf(services, application);
     res
       .type('application/samlmetadata+xml')
       .setHeader('Content-Disposition', `inline; filename="${application.slug}-idp-metadata.xml"`);

@@ -1,4 +1,3 @@
-import { deflateSync } from 'node:zlib';
 import type { Express } from 'express';
 import type { Test } from 'supertest';
 import { databricksTemplate } from '../../../src/applications/catalog.ts';
@@ -83,17 +82,6 @@ export function withFields(request: Test, fields: Record<string, string | string
   return request;
 }
 
-/** Writes a PNG header of the given size and a small compressed chunk; enough for the image check. */
-export function png(width: number, height: number): Buffer {
-  const header = Buffer.alloc(33);
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(header);
-  header.writeUInt32BE(13, 8);
-  header.write('IHDR', 12, 'latin1');
-  header.writeUInt32BE(width, 16);
-  header.writeUInt32BE(height, 20);
-  return Buffer.concat([header, deflateSync(Buffer.alloc(10))]);
-}
-
 /**
  * Reads every table an admin form can change, so that a test can check a rejected form
  * changed nothing. Sessions and events are left out: page views touch sessions, and the
@@ -110,3 +98,5 @@ export async function snapshot(services: Services) {
     apiKeys: await db.selectFrom('api_keys').selectAll().orderBy('id').execute(),
   };
 }
+
+export { png } from '../../support/images.ts';

@@ -1,7 +1,6 @@
 import type { Request, Response } from 'express';
-import { buildIdpMetadata } from '../../../saml/metadata.ts';
 import type { Services } from '../../../services.ts';
-import { idpEndpoint } from '../../sso.ts';
+import { idpMetadataOf } from '../../sso.ts';
 import { actorOf } from '../access.ts';
 import { loadApplication } from './shared.ts';
 
@@ -27,12 +26,7 @@ export function downloadCertificate(services: Services) {
 export function downloadMetadata(services: Services) {
   return async (req: Request, res: Response) => {
     const application = await loadApplication(services, req);
-    const endpoint = idpEndpoint(services, application.slug);
-    const xml = buildIdpMetadata(
-      { entityId: endpoint, ssoUrl: endpoint },
-      services.signingKey,
-      application.requireSignedRequests,
-    );
+    const xml = idpMetadataOf(services, application);
 
     await services.insights.record({
       type: 'certificate_download',
