@@ -19,10 +19,9 @@ class TokenBucket {
 
   take(): boolean {
     const at = this.now();
-    this.tokens = Math.min(
-      this.perSecond,
-      this.tokens + ((at - this.last) / 1000) * this.perSecond,
-    );
+    // A clock that a test sets back (setClock) refills nothing rather than draining the bucket.
+    const elapsedMs = Math.max(0, at - this.last);
+    this.tokens = Math.min(this.perSecond, this.tokens + (elapsedMs / 1000) * this.perSecond);
     this.last = at;
     if (this.tokens < 1) return false;
     this.tokens -= 1;
