@@ -4,6 +4,7 @@ import { renderScimError, ScimError } from './errors.ts';
 import { groupHandlers } from './groups.ts';
 import { injectFaults, rateLimit } from './limits.ts';
 import { resolveOptions, type DatabricksScimOptions } from './options.ts';
+import { servicePrincipalHandlers } from './service-principals.ts';
 import { ScimState } from './state.ts';
 import { userHandlers } from './users.ts';
 
@@ -75,6 +76,7 @@ function scimRouter(context: ScimContext): express.Router {
   router.use(rateLimit(context), injectFaults(context));
   mountResource(router, '/Users', userHandlers(context));
   mountResource(router, '/Groups', groupHandlers(context));
+  mountResource(router, '/ServicePrincipals', servicePrincipalHandlers(context));
   return router;
 }
 

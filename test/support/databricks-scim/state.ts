@@ -35,6 +35,16 @@ export interface GroupRecord {
   roles: ValueEntry[];
 }
 
+export interface ServicePrincipalRecord {
+  id: string;
+  applicationId: string;
+  displayName?: string;
+  active: boolean;
+  externalId?: string;
+  entitlements: ValueEntry[];
+  roles: ValueEntry[];
+}
+
 interface GroupVersion {
   at: number;
   group: GroupRecord | undefined;
@@ -47,6 +57,7 @@ interface GroupVersion {
 export class ScimState {
   readonly users = new Map<string, UserRecord>();
   readonly groups = new Map<string, GroupRecord>();
+  readonly servicePrincipals = new Map<string, ServicePrincipalRecord>();
   private readonly groupHistory = new Map<string, GroupVersion[]>();
   private lastId = 99_999;
 
@@ -98,7 +109,12 @@ export class ScimState {
 
   /** Deletes a user and drops it from every group, as Databricks removes it from the account. */
   deleteUser(id: string): void {
-    this.users.delete(id);
+    this.deleteMember(id, this.users);
+  }
+
+  /** Deletes a user or service principal from its map and from every group. */
+  deleteMember(id: string, from: Map<string, unknown>): void {
+    from.delete(id);
     for (const group of this.groups.values()) {
       if (!group.members.some((member) => member.value === id)) continue;
       group.members = group.members.filter((member) => member.value !== id);

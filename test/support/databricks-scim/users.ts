@@ -6,8 +6,8 @@ import { listResponse } from './list.ts';
 import { noSuchAttribute, pathlessAttributes, readPatch, type PatchOperation } from './patch.ts';
 import type { UserRecord } from './state.ts';
 import {
+  changeValues,
   isObject,
-  mergeValues,
   optionalString,
   parseActive,
   parseEntitlements,
@@ -146,7 +146,7 @@ function applyUserAttribute(user: UserRecord, operation: PatchOperation, context
       user.entitlements = changeEntitlements(user, operation, context);
       return;
     case 'roles':
-      user.roles = changeValues(user.roles, operation, parseValueList(operation.value ?? []));
+      user.roles = changeValues(user.roles, operation.op, parseValueList(operation.value ?? []));
       return;
     default:
       throw noSuchAttribute(operation.path ?? '');
@@ -159,16 +159,5 @@ function changeEntitlements(user: UserRecord, operation: PatchOperation, context
     const absent = entries.some((e) => !user.entitlements.some((held) => held.value === e.value));
     if (absent || user.entitlements.length === 0) throw noSuchAttribute('entitlements');
   }
-  return changeValues(user.entitlements, operation, entries);
-}
-
-function changeValues<T extends { value: string }>(
-  current: T[],
-  operation: PatchOperation,
-  entries: T[],
-): T[] {
-  if (operation.op === 'replace') return entries;
-  if (operation.op === 'add') return mergeValues(current, entries) as T[];
-  if (entries.length === 0) return [];
-  return current.filter((held) => !entries.some((entry) => entry.value === held.value));
+  return changeValues(user.entitlements, operation.op, entries);
 }

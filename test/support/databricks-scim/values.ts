@@ -1,6 +1,9 @@
 import { accountEntitlementsDetail, workspaceEntitlements } from './constants.ts';
 import { ScimError, unparsable } from './errors.ts';
+import type { PatchOperation } from './patch.ts';
 import type { Member, ValueEntry } from './state.ts';
+
+type PatchOp = PatchOperation['op'];
 
 export type Level = 'account' | 'workspace';
 
@@ -76,7 +79,12 @@ export function parseEntitlements(value: unknown, level: Level): ValueEntry[] {
   return entries;
 }
 
-export function mergeValues(current: ValueEntry[], added: ValueEntry[]): ValueEntry[] {
-  const fresh = added.filter((entry) => !current.some((held) => held.value === entry.value));
-  return [...current, ...fresh];
+/** Applies add, remove or replace to a list of `{value}` entries; remove with none empties it. */
+export function changeValues<T extends ValueEntry>(current: T[], op: PatchOp, entries: T[]): T[] {
+  if (op === 'replace') return entries;
+  if (op === 'add') {
+    return [...current, ...entries.filter((e) => !current.some((c) => c.value === e.value))];
+  }
+  if (entries.length === 0) return [];
+  return current.filter((held) => !entries.some((entry) => entry.value === held.value));
 }
