@@ -9,7 +9,7 @@ export interface ScimContext {
   now: () => number;
 }
 
-/** The `{id}` route parameter, which Express 5 types loosely. */
+/** Returns the `{id}` route parameter as a string, because Express 5 types it loosely. */
 export function idParam(req: Request): string {
   return String(req.params.id);
 }

@@ -4,7 +4,7 @@ import { unparsableDetail, urn } from './constants.ts';
 export type ScimType =
   'invalidValue' | 'invalidPath' | 'invalidSyntax' | 'invalidFilter' | 'noTarget' | 'uniqueness';
 
-/** A failure the emulator answers with an RFC 7644 error body. */
+/** A failure that the emulator returns as an RFC 7644 error body. */
 export class ScimError extends Error {
   constructor(
     readonly status: number,
@@ -21,7 +21,7 @@ export const unparsable = (): ScimError => new ScimError(400, unparsableDetail, 
 export const notFound = (what: string, id: string): ScimError =>
   new ScimError(404, `${what} ${id} not found.`);
 
-/** The body Databricks sends with every error: `status` is a string, `scimType` optional. */
+/** Builds the body Databricks sends with every error: `status` is a string, `scimType` optional. */
 export function errorBody(error: ScimError): Record<string, unknown> {
   return {
     schemas: [urn.error],

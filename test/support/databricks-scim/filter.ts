@@ -5,7 +5,9 @@ import { ScimError } from './errors.ts';
  * A parser for the filter subset Databricks documents: `eq`, `ne`, `co` and `sw`, joined by
  * `and` and `or`, with parentheses. Values may be quoted (`userName eq "a@b.c"`, as Terraform
  * sends) or bare (`displayName sw my-`, as the Databricks docs show). A filter of more than 200
- * nodes fails with 400, as Databricks' limit says.
+ * nodes fails with 400, which is Databricks' documented limit.
+ *
+ * NOTE: Databricks documents only the INVALID_FILTER code, so the detail after it is invented.
  */
 
 export type CompareOp = 'eq' | 'ne' | 'co' | 'sw';
@@ -110,7 +112,7 @@ class Parser {
   }
 }
 
-/** Whether a resource (as the client would see it) matches the filter. */
+/** Tests a resource, as the client would see it, against the filter. */
 export function matches(filter: Filter, resource: Record<string, unknown>): boolean {
   switch (filter.kind) {
     case 'and':
@@ -139,7 +141,7 @@ function compare(op: CompareOp, value: string, wanted: string): boolean {
   return value === wanted;
 }
 
-/** The string values at a dotted path, looking inside arrays; `emails` means `emails.value`. */
+/** Collects the string values at a path, looking inside arrays (`emails` means `emails.value`). */
 function valuesAt(resource: unknown, path: string): string[] {
   let current: unknown[] = [resource];
   for (const part of path.split('.')) {

@@ -41,6 +41,7 @@ export function groupHandlers(context: ScimContext) {
     if (!group) throw notFound('Group', idParam(req));
     return group;
   };
+  // NOTE: whether Databricks compares group names without regard to case is not documented.
   const checkUnique = (displayName: string, id?: string) => {
     const taken = [...state.groups.values()].some(
       (group) => group.displayName === displayName && group.id !== id,
@@ -110,7 +111,7 @@ export function groupHandlers(context: ScimContext) {
   };
 }
 
-/** Fills `display` and `$ref` from the member's resource, when the emulator holds it. */
+/** Fills `display` and `$ref` from the member's resource, when the emulator stores it. */
 function describeMember(member: Member, context: ScimContext): Member {
   const user = context.state.users.get(member.value);
   if (user)
@@ -184,7 +185,7 @@ function changeMembers(members: Member[], operation: PatchOperation): Member[] {
   return [...members, ...fresh];
 }
 
-/** The ID in a `[value eq "<id>"]` selector; other selectors are not supported. */
+/** Extracts the ID from a `[value eq "<id>"]` selector. Other selectors are rejected. */
 function memberFilterValue(selector: string): string {
   const inner = /^\[(.*)\]$/s.exec(selector)?.[1];
   if (inner === undefined) throw noSuchAttribute(`members${selector}`);

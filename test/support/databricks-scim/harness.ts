@@ -7,7 +7,7 @@ export const token = 'dapi-test-token';
 export const accountBase = `/api/2.0/accounts/${accountId}/scim/v2`;
 export const workspaceBase = '/api/2.0/preview/scim/v2';
 
-/** An emulator plus a supertest client that sends the bearer token and a SCIM content type. */
+/** Creates an emulator and a supertest client that sends the bearer token and a SCIM content type. */
 export function setUp(options: Partial<DatabricksScimOptions> = {}) {
   const scim = createDatabricksScim({ accountId, tokens: [token], level: 'account', ...options });
   const base = options.level === 'workspace' ? workspaceBase : accountBase;

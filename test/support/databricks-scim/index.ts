@@ -12,9 +12,9 @@ export type { DatabricksScimOptions } from './options.ts';
 export { ScimState } from './state.ts';
 
 /**
- * A stand-in for Databricks' SCIM 2.0 API, for tests that provision into Databricks. It follows
- * `/work/shared/reference/databricks.md` sections 2 and 4; the behaviours that section marks as
- * inferred are options. See `options.ts` for each knob.
+ * A stand-in for Databricks' SCIM 2.0 API, for tests that provision into Databricks. Where
+ * Databricks' behaviour is not documented (the 2025 group LIST change, externalId storage, per-method
+ * limits, read lag), `options.ts` makes it a setting.
  *
  * Order of checks on every request: bearer token (401), account ID (404), rate limit (429),
  * injected faults (500), then the resource handler.
@@ -56,6 +56,8 @@ export function createDatabricksScim(input: DatabricksScimOptions): DatabricksSc
   const bases = context.options.level === 'account' ? accountBases : [workspaceBase];
   app.use(bases, scimRouter(context));
   app.use((req: Request) => {
+    // NOTE: Databricks' text for an unknown path, bad token or unknown account is not
+    // documented, so clients should match these 401 and 404 errors on status only.
     throw new ScimError(404, `No route for ${req.method} ${req.path}.`);
   });
   app.use(renderScimError);

@@ -4,7 +4,7 @@ import type { ScimContext } from './context.ts';
 import { ScimError } from './errors.ts';
 import type { HttpMethod } from './options.ts';
 
-/** A token bucket that holds one second's worth of requests and refills continuously. */
+/** A token bucket with room for one second's requests, refilled continuously. */
 class TokenBucket {
   private tokens: number;
   private last: number;
@@ -30,7 +30,7 @@ class TokenBucket {
 }
 
 /**
- * Answers 429 once the account-wide bucket (25 per second by default, as Databricks documents)
+ * Rejects with 429 once the account-wide bucket (25 per second by default, as Databricks documents)
  * or a per-method bucket is empty. `Retry-After` is sent only when configured, because
  * Databricks has been seen to leave it out.
  */
@@ -50,6 +50,7 @@ export function rateLimit(context: ScimContext) {
       const retryAfter = options.retryAfterSeconds;
       const headers: Record<string, string> =
         retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) };
+      // NOTE: Databricks' detail text for 429 is not documented. This one is invented.
       throw new ScimError(429, 'Too many requests.', undefined, headers);
     }
     next();

@@ -28,7 +28,7 @@ export function servicePrincipalResource(principal: ServicePrincipalRecord) {
   };
 }
 
-/** What POST and PUT may set; `applicationId` is fixed once created. */
+/** Reads what POST and PUT may set. `applicationId` is fixed once created. */
 function settableAttributes(body: Record<string, unknown>, context: ScimContext) {
   return {
     displayName: optionalString(body.displayName),

@@ -189,4 +189,17 @@ describe('Databricks SCIM emulator: users', () => {
     expect(dropped.body.externalId).toBeUndefined();
     expect(kept.body.externalId).toBe('entra-1');
   });
+
+  it('replaces name and ignores filtered emails paths', async () => {
+    const api = setUp();
+    const { body: created } = await api.post('/Users', newUser);
+    const res = await api.patch(`/Users/${created.id}`, [
+      { op: 'replace', value: { name: { givenName: 'Alice', familyName: 'Ames' } } },
+      { op: 'replace', path: 'emails[type eq "work"].value', value: 'x@example.test' },
+    ]);
+
+    expect(res.status).toBe(200);
+    expect(res.body.name).toEqual({ givenName: 'Alice', familyName: 'Ames' });
+    expect(res.body.emails).toEqual(created.emails);
+  });
 });

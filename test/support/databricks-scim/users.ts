@@ -42,20 +42,22 @@ function duplicateDetail(userName: string, context: ScimContext): string {
   );
 }
 
-/** The attributes PUT may set: everything but `id`, `userName` and `emails`, which it ignores. */
+/** Reads what PUT may set: everything but `id`, `userName` and `emails`, which PUT ignores. */
 function replaceableAttributes(body: Record<string, unknown>, context: ScimContext) {
   const name = body.name;
   if (name !== undefined && !isObject(name)) throw unparsable();
   return {
-    name: name
-      ? { givenName: optionalString(name.givenName), familyName: optionalString(name.familyName) }
-      : undefined,
+    name: name ? readName(name) : undefined,
     displayName: optionalString(body.displayName),
     active: body.active === undefined ? true : parseActive(body.active),
     externalId: context.options.persistExternalId ? optionalString(body.externalId) : undefined,
     entitlements: parseEntitlements(body.entitlements, context.options.level),
     roles: body.roles === undefined ? [] : parseValueList(body.roles),
   };
+}
+
+function readName(name: Record<string, unknown>): UserRecord['name'] {
+  return { givenName: optionalString(name.givenName), familyName: optionalString(name.familyName) };
 }
 
 export function userHandlers(context: ScimContext) {
@@ -117,13 +119,21 @@ function applyUserOperation(user: UserRecord, operation: PatchOperation, context
   applyUserAttribute(user, operation, context);
 }
 
-/** One attribute change. `userName` and `emails` are ignored without error, as Databricks does. */
+/**
+ * Applies one attribute change. Changes to `userName` and `emails` (including filtered paths
+ * such as Entra's `emails[type eq "work"].value`) are ignored without error, as Databricks does.
+ */
 function applyUserAttribute(user: UserRecord, operation: PatchOperation, context: ScimContext) {
   const path = (operation.path ?? '').toLowerCase();
   const removing = operation.op === 'remove';
+  if (path.startsWith('emails')) return;
+
   switch (path) {
     case 'username':
-    case 'emails':
+      return;
+    case 'name':
+      if (!removing && !isObject(operation.value)) throw unparsable();
+      user.name = removing ? undefined : readName(operation.value as Record<string, unknown>);
       return;
     case 'active':
       user.active = removing ? true : parseActive(operation.value);

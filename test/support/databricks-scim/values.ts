@@ -49,7 +49,7 @@ export function parseActive(value: unknown): boolean {
   throw unparsable();
 }
 
-/** A list of `{value}` objects; a bare string or object is unparsable, as Databricks answers. */
+/** Parses a list of `{value}` objects. Databricks rejects a bare string or object as unparsable. */
 export function parseValueList(value: unknown): ValueEntry[] {
   if (!Array.isArray(value)) throw unparsable();
   return value.map((entry) => {
