@@ -53,13 +53,14 @@ export async function createServices(
     commonName: new URL(config.baseUrl).hostname,
   });
 
+  const directory = createDirectory(db, insights);
   return {
     config,
     logger,
     db,
     insights,
-    directory: createDirectory(db, insights),
-    applications: createApplications(db, insights),
+    directory,
+    applications: createApplications(db, insights, directory.requireGroupById),
     apiKeys: createApiKeys(db, insights),
     throttle: createLoginThrottle(db, {
       maxFailuresPerAccount: config.loginMaxFailuresPerAccount,

@@ -1,6 +1,5 @@
 import type { Db } from '../db/index.ts';
 import type { Actor } from '../directory/service.ts';
-import { SesameError } from '../errors.ts';
 import type { Insights } from '../insights/events.ts';
 import { applicationColumns, toApplication, type Application } from './model.ts';
 
@@ -22,6 +21,7 @@ export function createBindings(
   db: Db,
   insights: Insights,
   require: (slug: string) => Promise<Application>,
+  requireGroupById: (id: string) => Promise<{ id: string; name: string }>,
 ): BindingOperations {
   const record = (
     type: 'application_group_bind' | 'application_group_unbind',
@@ -47,16 +47,6 @@ export function createBindings(
       .where('application_groups.application_id', '=', application.id)
       .orderBy('groups.name_key')
       .execute();
-  };
-
-  const groupById = async (id: string) => {
-    const group = await db
-      .selectFrom('groups')
-      .select(['id', 'name'])
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (!group) throw new SesameError('not_found', `Group ${id.slice(0, 64)} not found`);
-    return group;
   };
 
   const bindOne = async (
@@ -96,12 +86,12 @@ export function createBindings(
     },
 
     async unbind(slug, groupId, by) {
-      await unbindOne(await require(slug), await groupById(groupId), by);
+      await unbindOne(await require(slug), await requireGroupById(groupId), by);
     },
 
     async setBindings(slug, groupIds, by) {
       const application = await require(slug);
-      const requested = await Promise.all([...new Set(groupIds)].map(groupById));
+      const requested = await Promise.all([...new Set(groupIds)].map(requireGroupById));
       const current = await listBoundGroups(slug);
       for (const group of requested) {
         if (!current.some((bound) => bound.id === group.id)) await bindOne(application, group, by);

@@ -53,7 +53,14 @@ export interface Applications extends BindingOperations {
   remove(slugs: string[], by: Actor): Promise<void>;
 }
 
-export function createApplications(db: Db, insights: Insights): Applications {
+/** Looks up a group by ID; the directory provides it, so this module does not read its table. */
+export type GroupLookup = (id: string) => Promise<{ id: string; name: string }>;
+
+export function createApplications(
+  db: Db,
+  insights: Insights,
+  requireGroupById: GroupLookup,
+): Applications {
   const get = async (slug: string) => {
     const row = await db
       .selectFrom('applications')
@@ -101,7 +108,7 @@ export function createApplications(db: Db, insights: Insights): Applications {
   };
 
   return {
-    ...createBindings(db, insights, require),
+    ...createBindings(db, insights, require, requireGroupById),
     get,
     require,
 

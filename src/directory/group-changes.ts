@@ -28,6 +28,15 @@ export function checkGroupName(name: string): string {
   return name;
 }
 
+/** Turns a unique-index violation on a group name into the conflict the caller can act on. */
+export function groupNameConflict(name: string) {
+  return (error: unknown): never => {
+    if (isUniqueViolation(error))
+      throw new SesameError('conflict', `Group "${name}" already exists`);
+    throw error;
+  };
+}
+
 export function createGroupChanges(db: Db, insights: Insights): GroupChangeOperations {
   const requireGroupById = async (id: string) => {
     const group = await db
@@ -58,11 +67,7 @@ export function createGroupChanges(db: Db, insights: Insights): GroupChangeOpera
         .set({ name, name_key: name.toLowerCase() })
         .where('id', '=', id)
         .execute()
-        .catch((error: unknown) => {
-          if (isUniqueViolation(error))
-            throw new SesameError('conflict', `Group "${name}" already exists`);
-          throw error;
-        });
+        .catch(groupNameConflict(name));
       await insights.record({
         type: 'group_update',
         outcome: 'success',

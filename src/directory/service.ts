@@ -5,7 +5,11 @@ import { isUniqueViolation, nowIso } from '../db/index.ts';
 import type { UsersTable } from '../db/schema.ts';
 import { SesameError } from '../errors.ts';
 import type { Insights } from '../insights/events.ts';
-import { createGroupChanges, type GroupChangeOperations } from './group-changes.ts';
+import {
+  createGroupChanges,
+  groupNameConflict,
+  type GroupChangeOperations,
+} from './group-changes.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { clearAccountLock } from './throttle.ts';
 import { createUserChanges, type UserChangeOperations } from './user-changes.ts';
@@ -201,15 +205,7 @@ export function createDirectory(db: Db, insights: Insights): Directory {
       if (existing) throw new SesameError('conflict', `Group "${existing.name}" already exists`);
 
       const group = { id: randomUUID(), name, name_key: name.toLowerCase(), created_at: nowIso() };
-      await db
-        .insertInto('groups')
-        .values(group)
-        .execute()
-        .catch((error: unknown) => {
-          if (isUniqueViolation(error))
-            throw new SesameError('conflict', `Group "${name}" already exists`);
-          throw error;
-        });
+      await db.insertInto('groups').values(group).execute().catch(groupNameConflict(name));
       await insights.record({
         type: 'group_create',
         outcome: 'success',
