@@ -29,7 +29,7 @@ export function groupJson(group: Group) {
   return { id: group.id, name: group.name };
 }
 
-/** An application as listed: its general settings and state, without SSO settings. */
+/** Returns an application as listed: its general settings and state, without SSO settings. */
 export function applicationSummaryJson(application: Application) {
   return {
     id: application.id,
@@ -47,9 +47,9 @@ export function applicationSummaryJson(application: Application) {
 }
 
 /**
- * An application in full. `sso` has the fields of `PUT /applications/:slug/sso`, so a client can
- * read it, change a field and send it back; `idp` has what the SP's administrator needs. Both are
- * null for a bookmark.
+ * Returns an application in full. `sso` has the fields of `PUT /applications/:slug/sso`, so a
+ * client can read it, change a field and send it back. `idp` contains what the SP's administrator
+ * needs. Both are null for a bookmark.
  */
 export function applicationJson(services: Services, application: Application) {
   const bookmark = application.template === 'bookmark';

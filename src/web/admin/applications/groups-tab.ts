@@ -22,7 +22,7 @@ export function showGroupsTab(services: Services) {
 
 /**
  * `POST /admin/applications/:slug/groups`: binds exactly the ticked groups. Implicit deny: with
- * none ticked, nobody can use the application.
+ * none ticked, no user can use the application.
  */
 export function saveGroupsTab(services: Services) {
   return async (req: Request, res: Response) => {
