@@ -40,6 +40,8 @@ export interface Config {
   loginFailureWindowSeconds: number;
   /** Days that Directory Insights events are kept before they are deleted. */
   eventRetentionDays: number;
+  /** Lifetime of a one-time set-password link after an administrator creates it. */
+  passwordLinkTtlSeconds: number;
   /** Value of Express's `trust proxy` setting, for deployments behind a reverse proxy. */
   trustProxy: string | false;
 }
@@ -78,6 +80,7 @@ const environmentSchema = z
     SESAME_LOGIN_MAX_FAILURES_PER_ADDRESS: integer(1, 10000).default(20),
     SESAME_LOGIN_FAILURE_WINDOW_SECONDS: integer(1, 24 * 3600).default(900),
     SESAME_EVENT_RETENTION_DAYS: integer(1, 36500).default(365),
+    SESAME_PASSWORD_LINK_TTL_SECONDS: integer(300, 30 * 24 * 3600).default(24 * 3600),
     SESAME_TRUST_PROXY: z.string().min(1).optional(),
   })
   .loose();
@@ -128,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     loginMaxFailuresPerAddress: e.SESAME_LOGIN_MAX_FAILURES_PER_ADDRESS,
     loginFailureWindowSeconds: e.SESAME_LOGIN_FAILURE_WINDOW_SECONDS,
     eventRetentionDays: e.SESAME_EVENT_RETENTION_DAYS,
+    passwordLinkTtlSeconds: e.SESAME_PASSWORD_LINK_TTL_SECONDS,
     trustProxy: e.SESAME_TRUST_PROXY ?? false,
   });
 }

@@ -26,6 +26,7 @@ describe('configuration', () => {
       loginMaxFailuresPerAddress: 20,
       loginFailureWindowSeconds: 900,
       eventRetentionDays: 365,
+      passwordLinkTtlSeconds: 86400,
       trustProxy: false,
     });
     expect(config.dataDir).toMatch(/\/data$/);
@@ -53,6 +54,8 @@ describe('configuration', () => {
     [{ SESAME_SECRET_KEY: 'c2hvcnQ=' }, /SESAME_SECRET_KEY must be base64 of exactly 32 bytes/],
     [{ SESAME_ADMIN_PASSWORD: 'short' }, /SESAME_ADMIN_PASSWORD must be at least 12 characters/],
     [{ SESAME_SESION_TTL_SECONDS: '60' }, /SESAME_SESION_TTL_SECONDS is not a known setting/],
+    [{ SESAME_PASSWORD_LINK_TTL_SECONDS: '299' }, /SESAME_PASSWORD_LINK_TTL_SECONDS /],
+    [{ SESAME_PASSWORD_LINK_TTL_SECONDS: '2592001' }, /SESAME_PASSWORD_LINK_TTL_SECONDS /],
   ];
 
   for (const [env, message] of invalid) {

@@ -12,6 +12,7 @@ export interface Database {
   saml_request_ids: SamlRequestIdsTable;
   login_failures: LoginFailuresTable;
   api_keys: ApiKeysTable;
+  password_links: PasswordLinksTable;
 }
 
 export interface UsersTable {
@@ -127,4 +128,16 @@ export interface ApiKeysTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+}
+
+export interface PasswordLinksTable {
+  /** Hex SHA-256 of the link's token; the token itself is shown once and never stored. */
+  token_hash: string;
+  user_id: string;
+  /** The actor who created the link. */
+  created_by: string;
+  created_at: string;
+  expires_at: number;
+  /** Time the link was redeemed. A used link stays as a record and never works again. */
+  used_at: string | null;
 }
