@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { SesameError } from './errors.ts';
+import { parseMethodRates } from './provisioning/rate-limit.ts';
 
 /**
  * Sesame's configuration, read once from environment variables at start. Every field has a
@@ -42,6 +43,20 @@ export interface Config {
   eventRetentionDays: number;
   /** Lifetime of a one-time set-password link after an administrator creates it. */
   passwordLinkTtlSeconds: number;
+  /** Outbound SCIM provisioning: requests per second per SP account, and lower limits per method. */
+  scimRatePerSecond: number;
+  scimMethodRates: Partial<Record<string, number>>;
+  /** Time to wait for a SCIM server's answer before the call counts as failed. */
+  scimTimeoutMs: number;
+  /** Retries of a throttled or failed SCIM call or job before the job is marked failed. */
+  scimMaxRetries: number;
+  /** Exponential backoff between retries: first wait, and the cap of any wait (Retry-After too). */
+  scimBackoffBaseMs: number;
+  scimBackoffMaxMs: number;
+  /** Maximum size of one SCIM answer. */
+  scimMaxResponseBytes: number;
+  /** PEM file of extra CA certificates trusted for SCIM servers, besides Node's built-in list. */
+  scimCaFile?: string;
   /** Value of Express's `trust proxy` setting, for deployments behind a reverse proxy. */
   trustProxy: string | false;
 }
@@ -81,6 +96,26 @@ const environmentSchema = z
     SESAME_LOGIN_FAILURE_WINDOW_SECONDS: integer(1, 24 * 3600).default(900),
     SESAME_EVENT_RETENTION_DAYS: integer(1, 36500).default(365),
     SESAME_PASSWORD_LINK_TTL_SECONDS: integer(300, 30 * 24 * 3600).default(24 * 3600),
+    SESAME_SCIM_RATE_PER_SECOND: z.coerce.number().min(0.1).max(10_000).default(25),
+    SESAME_SCIM_METHOD_RATES: z
+      .string()
+      .default('')
+      .transform((text, context) => {
+        try {
+          return parseMethodRates(text);
+        } catch (error) {
+          context.addIssue({ code: 'custom', message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+    SESAME_SCIM_TIMEOUT_MS: integer(100, 600_000).default(15_000),
+    SESAME_SCIM_MAX_RETRIES: integer(0, 100).default(8),
+    SESAME_SCIM_BACKOFF_BASE_MS: integer(1, 600_000).default(1000),
+    SESAME_SCIM_BACKOFF_MAX_MS: integer(1, 3_600_000).default(60_000),
+    SESAME_SCIM_MAX_RESPONSE_BYTES: integer(64 * 1024, 1024 * 1024 * 1024).default(
+      64 * 1024 * 1024,
+    ),
+    SESAME_SCIM_CA_FILE: z.string().min(1).optional(),
     SESAME_TRUST_PROXY: z.string().min(1).optional(),
   })
   .loose();
@@ -132,6 +167,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     loginFailureWindowSeconds: e.SESAME_LOGIN_FAILURE_WINDOW_SECONDS,
     eventRetentionDays: e.SESAME_EVENT_RETENTION_DAYS,
     passwordLinkTtlSeconds: e.SESAME_PASSWORD_LINK_TTL_SECONDS,
+    scimRatePerSecond: e.SESAME_SCIM_RATE_PER_SECOND,
+    scimMethodRates: e.SESAME_SCIM_METHOD_RATES,
+    scimTimeoutMs: e.SESAME_SCIM_TIMEOUT_MS,
+    scimMaxRetries: e.SESAME_SCIM_MAX_RETRIES,
+    scimBackoffBaseMs: e.SESAME_SCIM_BACKOFF_BASE_MS,
+    scimBackoffMaxMs: e.SESAME_SCIM_BACKOFF_MAX_MS,
+    scimMaxResponseBytes: e.SESAME_SCIM_MAX_RESPONSE_BYTES,
+    scimCaFile: e.SESAME_SCIM_CA_FILE,
     trustProxy: e.SESAME_TRUST_PROXY ?? false,
   });
 }

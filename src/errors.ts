@@ -24,6 +24,9 @@ export const errorCodes = {
   saml_request_replayed: 'The AuthnRequest ID has been seen before.',
   saml_nameid_policy_unsupported: 'The requested NameID format is not supported.',
   server_busy: 'Too many requests are being processed; try again shortly.',
+  scim_check_failed:
+    'The SCIM Base URL and Token Key did not pass the check: unreachable, TLS, 401, 403 or not a SCIM API.',
+  scim_call_failed: "A call to the service provider's SCIM API failed.",
   internal: 'An internal error occurred.',
 } as const;
 
@@ -91,6 +94,8 @@ function defaultStatus(code: ErrorCode): number {
     case 'internal':
     case 'config_invalid':
       return 500;
+    case 'scim_call_failed':
+      return 502;
     default:
       return 400;
   }

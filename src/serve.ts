@@ -60,6 +60,7 @@ export async function serve(services: Services): Promise<Server> {
       .catch((error: unknown) => logger.error({ err: error }, 'event cleanup failed'));
   };
   prune();
+  await services.provisioning.start();
   const pruneTimer = setInterval(prune, 15 * 60 * 1000);
   pruneTimer.unref();
   server.on('close', () => clearInterval(pruneTimer));

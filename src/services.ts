@@ -7,6 +7,8 @@ import { createDirectory, type Directory } from './directory/service.ts';
 import { createLoginThrottle, type LoginThrottle } from './directory/throttle.ts';
 import { createInsights, type Insights } from './insights/events.ts';
 import { createLogger, type Logger } from './log.ts';
+import { createChangeQueue } from './provisioning/queue.ts';
+import { createProvisioning, readCaFile, type Provisioning } from './provisioning/service.ts';
 import { loadOrCreateSigningKey, type SigningKey } from './saml/keys.ts';
 import { createReplayStore } from './saml/replay-store.ts';
 import type { ReplayStore } from './saml/request/context.ts';
@@ -24,6 +26,8 @@ export interface Services {
   insights: Insights;
   directory: Directory;
   applications: Applications;
+  /** Outbound SCIM provisioning; its workers run only after `provisioning.start()`. */
+  provisioning: Provisioning;
   throttle: LoginThrottle;
   apiKeys: ApiKeys;
   replayStore: ReplayStore;
@@ -53,14 +57,34 @@ export async function createServices(
     commonName: new URL(config.baseUrl).hostname,
   });
 
-  const directory = createDirectory(db, insights);
+  const queue = createChangeQueue();
+  const directory = createDirectory(db, insights, queue);
+  const secretKey = loadOrCreateSecretKey(config.dataDir, config.secretKey);
+  const provisioning = createProvisioning(
+    db,
+    insights,
+    logger,
+    queue,
+    secretKey,
+    directory.createUser,
+    {
+      limits: { perSecond: config.scimRatePerSecond, perMethod: config.scimMethodRates },
+      timeoutMs: config.scimTimeoutMs,
+      maxRetries: config.scimMaxRetries,
+      backoffBaseMs: config.scimBackoffBaseMs,
+      backoffMaxMs: config.scimBackoffMaxMs,
+      maxResponseBytes: config.scimMaxResponseBytes,
+      ca: readCaFile(config.scimCaFile),
+    },
+  );
   return {
     config,
     logger,
     db,
     insights,
     directory,
-    applications: createApplications(db, insights, directory.requireGroupById),
+    applications: createApplications(db, insights, directory.requireGroupById, queue),
+    provisioning,
     apiKeys: createApiKeys(db, insights),
     throttle: createLoginThrottle(db, {
       maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
@@ -70,7 +94,10 @@ export async function createServices(
     replayStore: createReplayStore(db),
     signingKey,
     responseBuilder: createCanonicalResponseBuilder(signingKey),
-    secretKey: loadOrCreateSecretKey(config.dataDir, config.secretKey),
-    close: () => db.destroy(),
+    secretKey,
+    async close() {
+      await provisioning.stop();
+      await db.destroy();
+    },
   };
 }

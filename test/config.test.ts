@@ -27,6 +27,14 @@ describe('configuration', () => {
       loginFailureWindowSeconds: 900,
       eventRetentionDays: 365,
       passwordLinkTtlSeconds: 86400,
+      scimRatePerSecond: 25,
+      scimMethodRates: {},
+      scimTimeoutMs: 15000,
+      scimMaxRetries: 8,
+      scimBackoffBaseMs: 1000,
+      scimBackoffMaxMs: 60000,
+      scimMaxResponseBytes: 64 * 1024 * 1024,
+      scimCaFile: undefined,
       trustProxy: false,
     });
     expect(config.dataDir).toMatch(/\/data$/);

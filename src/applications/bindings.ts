@@ -1,6 +1,7 @@
 import type { Db } from '../db/index.ts';
 import type { Actor } from '../directory/service.ts';
 import type { Insights } from '../insights/events.ts';
+import type { ChangeQueue } from '../provisioning/queue.ts';
 import { applicationColumns, toApplication, type Application } from './model.ts';
 
 /** Bindings of user groups to applications, and the implicit-deny check built on them. */
@@ -22,6 +23,7 @@ export function createBindings(
   insights: Insights,
   require: (slug: string) => Promise<Application>,
   requireGroupById: (id: string) => Promise<{ id: string; name: string }>,
+  queue: ChangeQueue,
 ): BindingOperations {
   const record = (
     type: 'application_group_bind' | 'application_group_unbind',
@@ -37,6 +39,14 @@ export function createBindings(
       applicationSlug: application.slug,
       details: { groupId: group.id, group: group.name },
     });
+
+  /** Binding or unbinding a group can bring each of its members into or out of scope. */
+  const enqueueBindingChange = (trx: Db, application: Application, groupId: string) =>
+    queue.enqueue(
+      trx,
+      { membersOf: [groupId], groups: [groupId] },
+      { applicationId: application.id },
+    );
 
   const listBoundGroups = async (slug: string) => {
     const application = await require(slug);
@@ -54,13 +64,18 @@ export function createBindings(
     group: { id: string; name: string },
     by: Actor,
   ) => {
-    const inserted = await db
-      .insertInto('application_groups')
-      .values({ application_id: application.id, group_id: group.id })
-      .onConflict((oc) => oc.doNothing())
-      .executeTakeFirst();
+    const inserted = await db.transaction().execute(async (trx) => {
+      const result = await trx
+        .insertInto('application_groups')
+        .values({ application_id: application.id, group_id: group.id })
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst();
+      const added = Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+      if (added) await enqueueBindingChange(trx, application, group.id);
+      return added;
+    });
     // Already bound: nothing changed, so nothing is recorded.
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return;
+    if (!inserted) return;
     await record('application_group_bind', application, group, by);
   };
 
@@ -69,12 +84,17 @@ export function createBindings(
     group: { id: string; name: string },
     by: Actor,
   ) => {
-    const deleted = await db
-      .deleteFrom('application_groups')
-      .where('application_id', '=', application.id)
-      .where('group_id', '=', group.id)
-      .executeTakeFirst();
-    if (Number(deleted.numDeletedRows) === 0) return;
+    const deleted = await db.transaction().execute(async (trx) => {
+      const result = await trx
+        .deleteFrom('application_groups')
+        .where('application_id', '=', application.id)
+        .where('group_id', '=', group.id)
+        .executeTakeFirst();
+      const removed = Number(result.numDeletedRows) > 0;
+      if (removed) await enqueueBindingChange(trx, application, group.id);
+      return removed;
+    });
+    if (!deleted) return;
     await record('application_group_unbind', application, group, by);
   };
 

@@ -6,6 +6,7 @@ import type { ApplicationsTable } from '../db/schema.ts';
 import type { Actor } from '../directory/service.ts';
 import { SesameError } from '../errors.ts';
 import type { Insights } from '../insights/events.ts';
+import { noChangeQueue, type ChangeQueue } from '../provisioning/queue.ts';
 import type { SsoTemplate } from './catalog.ts';
 import { checkImage } from './image.ts';
 import { acsEndpoints, applicationColumns, toApplication, type Application } from './model.ts';
@@ -60,6 +61,7 @@ export function createApplications(
   db: Db,
   insights: Insights,
   requireGroupById: GroupLookup,
+  queue: ChangeQueue = noChangeQueue,
 ): Applications {
   const get = async (slug: string) => {
     const row = await db
@@ -108,7 +110,7 @@ export function createApplications(
   };
 
   return {
-    ...createBindings(db, insights, require, requireGroupById),
+    ...createBindings(db, insights, require, requireGroupById, queue),
     get,
     require,
 
@@ -225,6 +227,17 @@ export function createApplications(
       const applications = await Promise.all([...new Set(slugs)].map(require));
       await db.transaction().execute(async (trx) => {
         for (const application of applications) {
+          const integration = await trx
+            .selectFrom('idm_integrations')
+            .select('active')
+            .where('application_id', '=', application.id)
+            .executeTakeFirst();
+          if (integration?.active === 1) {
+            throw new SesameError(
+              'conflict',
+              `Application "${application.slug}" has an active Identity Management integration; deactivate it before deleting the application`,
+            );
+          }
           await trx.deleteFrom('applications').where('id', '=', application.id).execute();
         }
       });

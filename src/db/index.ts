@@ -5,6 +5,7 @@ import { Kysely, Migrator, SqliteDialect, type Migration, type MigrationProvider
 import { SesameError } from '../errors.ts';
 import { initialMigration } from './migrations/0001-initial.ts';
 import { adminPortalMigration } from './migrations/0002-admin-portal.ts';
+import { provisioningMigration } from './migrations/0003-provisioning.ts';
 import { passwordLinksMigration } from './migrations/0004-password-links.ts';
 import type { Database } from './schema.ts';
 
@@ -15,6 +16,7 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(dialect),
     '0002-admin-portal': adminPortalMigration(dialect),
+    '0003-provisioning': provisioningMigration(dialect),
     '0004-password-links': passwordLinksMigration(dialect),
   };
 }

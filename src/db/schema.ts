@@ -12,6 +12,12 @@ export interface Database {
   saml_request_ids: SamlRequestIdsTable;
   login_failures: LoginFailuresTable;
   api_keys: ApiKeysTable;
+  idm_integrations: IdmIntegrationsTable;
+  idm_users: IdmUsersTable;
+  idm_groups: IdmGroupsTable;
+  idm_memberships: IdmMembershipsTable;
+  idm_jobs: IdmJobsTable;
+  idm_imports: IdmImportsTable;
   password_links: PasswordLinksTable;
 }
 
@@ -78,6 +84,8 @@ export interface ApplicationsTable {
 export interface ApplicationGroupsTable {
   application_id: string;
   group_id: string;
+  /** JSON array of Databricks entitlement names sent for this group by SCIM provisioning. */
+  entitlements: Generated<string>;
 }
 
 export interface EventsTable {
@@ -128,6 +136,93 @@ export interface ApiKeysTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+}
+
+/** An application's outbound SCIM connection (Identity Management). */
+export interface IdmIntegrationsTable {
+  application_id: string;
+  /** The SCIM Base URL, without a trailing slash. */
+  base_url: string;
+  /** The Token Key, AES-256-GCM encrypted with the secret key; see `provisioning/token.ts`. */
+  token_encrypted: string;
+  active: number;
+  /** `auto` reads the level from the Base URL (`/preview/scim/v2` is a workspace). */
+  target: 'auto' | 'account' | 'workspace';
+  group_management: number;
+  /** What happens in the SP to a user deleted in Sesame. */
+  deprovision: 'delete' | 'deactivate';
+  activated_at: string | null;
+  /** Why the worker stopped, such as a Token Key the SP no longer accepts; null while it runs. */
+  last_error: string | null;
+  token_set_at: string;
+  updated_at: string;
+}
+
+/** A user as Sesame last sent it to, or read it from, the SP. */
+export interface IdmUsersTable {
+  application_id: string;
+  user_id: string;
+  remote_id: string;
+  user_name: string;
+  email: string;
+  given_name: string;
+  family_name: string;
+  display_name: string;
+  active: number;
+  /** JSON array of entitlement names, sorted. */
+  entitlements: string;
+  updated_at: string;
+}
+
+/** A group as Sesame last sent it to, or read it from, the SP. */
+export interface IdmGroupsTable {
+  application_id: string;
+  group_id: string;
+  remote_id: string;
+  display_name: string;
+  entitlements: string;
+  updated_at: string;
+}
+
+/** A membership that the SP holds, as far as Sesame knows. */
+export interface IdmMembershipsTable {
+  application_id: string;
+  group_id: string;
+  user_id: string;
+}
+
+/** Work for an application's provisioning worker: bring one user or group in step. */
+export interface IdmJobsTable {
+  id: Generated<number>;
+  application_id: string;
+  kind: 'user' | 'group';
+  /** The Sesame user or group ID; the object may since have been deleted. */
+  object_id: string;
+  state: 'pending' | 'failed';
+  attempts: number;
+  /** Set when the worker takes the job; a started job left by a crash is uncertain. */
+  started_at: string | null;
+  /** 1 when a full listing just showed that the SP has no such object, so no lookup is needed. */
+  known_absent: number;
+  last_error: string | null;
+  created_at: string;
+}
+
+/** A manual import of users from the SP, run in the background when it is large. */
+export interface IdmImportsTable {
+  id: string;
+  application_id: string;
+  requested_by: string;
+  state: 'running' | 'finished';
+  remaining: string;
+  total: number;
+  created: Generated<number>;
+  skipped: Generated<number>;
+  failed: Generated<number>;
+  results: Generated<string>;
+  started_at: string;
+  finished_at: string | null;
+  acknowledged_at: string | null;
 }
 
 export interface PasswordLinksTable {

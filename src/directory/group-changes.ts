@@ -3,6 +3,7 @@ import { isUniqueViolation } from '../db/index.ts';
 import type { UsersTable } from '../db/schema.ts';
 import { SesameError } from '../errors.ts';
 import type { Insights } from '../insights/events.ts';
+import type { ChangeQueue } from '../provisioning/queue.ts';
 import { isGroupName } from './validation.ts';
 
 type Actor = { actor: string; sourceIp?: string | null };
@@ -37,7 +38,11 @@ export function groupNameConflict(name: string) {
   };
 }
 
-export function createGroupChanges(db: Db, insights: Insights): GroupChangeOperations {
+export function createGroupChanges(
+  db: Db,
+  insights: Insights,
+  queue: ChangeQueue,
+): GroupChangeOperations {
   const requireGroupById = async (id: string) => {
     const group = await db
       .selectFrom('groups')
@@ -63,10 +68,15 @@ export function createGroupChanges(db: Db, insights: Insights): GroupChangeOpera
       if (clash) throw new SesameError('conflict', `Group "${clash.name}" already exists`);
 
       await db
-        .updateTable('groups')
-        .set({ name, name_key: name.toLowerCase() })
-        .where('id', '=', id)
-        .execute()
+        .transaction()
+        .execute(async (trx) => {
+          await trx
+            .updateTable('groups')
+            .set({ name, name_key: name.toLowerCase() })
+            .where('id', '=', id)
+            .execute();
+          await queue.enqueue(trx, { groups: [id] });
+        })
         .catch(groupNameConflict(name));
       await insights.record({
         type: 'group_update',
@@ -80,7 +90,11 @@ export function createGroupChanges(db: Db, insights: Insights): GroupChangeOpera
     async deleteGroup(id, by) {
       const group = await requireGroupById(id);
       // Memberships and bindings go with the group (ON DELETE CASCADE).
-      await db.deleteFrom('groups').where('id', '=', id).execute();
+      await db.transaction().execute(async (trx) => {
+        // The members' jobs are written first, while the memberships still exist to be read.
+        await queue.enqueue(trx, { membersOf: [id], groups: [id] });
+        await trx.deleteFrom('groups').where('id', '=', id).execute();
+      });
       await insights.record({
         type: 'group_delete',
         outcome: 'success',

@@ -5,6 +5,7 @@ import { isUniqueViolation, nowIso } from '../db/index.ts';
 import type { UsersTable } from '../db/schema.ts';
 import { SesameError } from '../errors.ts';
 import type { Insights } from '../insights/events.ts';
+import { noChangeQueue, type ChangeQueue } from '../provisioning/queue.ts';
 import {
   createGroupChanges,
   groupNameConflict,
@@ -54,7 +55,15 @@ export interface Directory extends UserChangeOperations, GroupChangeOperations {
   countUsers(): Promise<number>;
 }
 
-export function createDirectory(db: Db, insights: Insights): Directory {
+/**
+ * Builds the directory. Every change that can alter what an application is provisioned with
+ * writes its provisioning jobs through `queue` in the same transaction.
+ */
+export function createDirectory(
+  db: Db,
+  insights: Insights,
+  queue: ChangeQueue = noChangeQueue,
+): Directory {
   const findUser = (login: string) => {
     const key = login.toLowerCase();
     return db
@@ -84,10 +93,10 @@ export function createDirectory(db: Db, insights: Insights): Directory {
     return group;
   };
 
-  const userChanges = createUserChanges(db, insights);
+  const userChanges = createUserChanges(db, insights, queue);
   return {
     ...userChanges,
-    ...createGroupChanges(db, insights),
+    ...createGroupChanges(db, insights, queue),
     findUser,
     requireUser,
     requireGroup,
@@ -220,13 +229,18 @@ export function createDirectory(db: Db, insights: Insights): Directory {
     async addMember(groupName, username, by) {
       const group = await requireGroup(groupName);
       const user = await requireUser(username);
-      const inserted = await db
-        .insertInto('group_members')
-        .values({ group_id: group.id, user_id: user.id })
-        .onConflict((oc) => oc.doNothing())
-        .executeTakeFirst();
+      const inserted = await db.transaction().execute(async (trx) => {
+        const result = await trx
+          .insertInto('group_members')
+          .values({ group_id: group.id, user_id: user.id })
+          .onConflict((oc) => oc.doNothing())
+          .executeTakeFirst();
+        const added = Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+        if (added) await queue.enqueue(trx, { users: [user.id], groups: [group.id] });
+        return added;
+      });
       // Already there: nothing changed, so nothing is recorded.
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return;
+      if (!inserted) return;
       await insights.record({
         type: 'group_member_add',
         outcome: 'success',
@@ -240,12 +254,17 @@ export function createDirectory(db: Db, insights: Insights): Directory {
     async removeMember(groupName, username, by) {
       const group = await requireGroup(groupName);
       const user = await requireUser(username);
-      const result = await db
-        .deleteFrom('group_members')
-        .where('group_id', '=', group.id)
-        .where('user_id', '=', user.id)
-        .executeTakeFirst();
-      if (Number(result.numDeletedRows) === 0) {
+      const removed = await db.transaction().execute(async (trx) => {
+        const result = await trx
+          .deleteFrom('group_members')
+          .where('group_id', '=', group.id)
+          .where('user_id', '=', user.id)
+          .executeTakeFirst();
+        if (Number(result.numDeletedRows) === 0) return false;
+        await queue.enqueue(trx, { users: [user.id], groups: [group.id] });
+        return true;
+      });
+      if (!removed) {
         throw new SesameError(
           'not_found',
           `User "${user.username}" is not a member of "${group.name}"`,

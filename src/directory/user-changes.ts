@@ -3,6 +3,7 @@ import { isUniqueViolation, nowIso } from '../db/index.ts';
 import type { UsersTable } from '../db/schema.ts';
 import { SesameError } from '../errors.ts';
 import type { Insights } from '../insights/events.ts';
+import type { ChangeQueue } from '../provisioning/queue.ts';
 import { clearAccountLock } from './throttle.ts';
 import { parseInput, userChangesSchema, type UserChanges } from './validation.ts';
 
@@ -20,7 +21,11 @@ export interface UserChangeOperations {
   requireUserById(id: string): Promise<User>;
 }
 
-export function createUserChanges(db: Db, insights: Insights): UserChangeOperations {
+export function createUserChanges(
+  db: Db,
+  insights: Insights,
+  queue: ChangeQueue,
+): UserChangeOperations {
   const requireUserById = async (id: string) => {
     const user = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
     if (!user) throw new SesameError('not_found', `User ${id.slice(0, 64)} not found`);
@@ -124,10 +129,11 @@ export function createUserChanges(db: Db, insights: Insights): UserChangeOperati
         updated_at: nowIso(),
       };
       await db
-        .updateTable('users')
-        .set(set)
-        .where('id', '=', id)
-        .execute()
+        .transaction()
+        .execute(async (trx) => {
+          await trx.updateTable('users').set(set).where('id', '=', id).execute();
+          await queue.enqueue(trx, { users: [id] });
+        })
         .catch(async (error: unknown) => {
           if (isUniqueViolation(error))
             await assertNoClash(db, user.id, fields.username, fields.email);
@@ -147,6 +153,7 @@ export function createUserChanges(db: Db, insights: Insights): UserChangeOperati
         await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
         await trx.deleteFrom('api_keys').where('user_id', '=', id).execute();
         await trx.deleteFrom('users').where('id', '=', id).execute();
+        await queue.enqueue(trx, { users: [id] });
       });
       await recordRevoked(revoked, user, by);
       await record('user_delete', user, by, { email: user.email });
@@ -180,6 +187,7 @@ export function createUserChanges(db: Db, insights: Insights): UserChangeOperati
           .set({ status, updated_at: nowIso() })
           .where('id', '=', id)
           .execute();
+        await queue.enqueue(trx, { users: [id] });
         // Suspension ends every session and API key of the user at once.
         if (status === 'suspended') {
           await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
@@ -187,7 +195,7 @@ export function createUserChanges(db: Db, insights: Insights): UserChangeOperati
         }
       };
       if (status === 'suspended') await guardLastAdmin(user, 'suspended', write);
-      else await write(db);
+      else await db.transaction().execute(write);
       // Reactivation lifts a sign-in lock.
       if (status === 'active') await clearAccountLock(db, id);
       await recordRevoked(revoked, user, by);

@@ -28,6 +28,19 @@ export const eventTypes = [
   'certificate_download',
   'api_key_create',
   'api_key_revoke',
+  'idm_integration_activate',
+  'idm_integration_update',
+  'idm_integration_reauth',
+  'idm_integration_delete',
+  'idm_import_complete',
+  'user_create_provision',
+  'user_update_provision',
+  'user_deprovision',
+  'user_delete_provision',
+  'user_lookup_provision',
+  'group_create_provision',
+  'group_update_provision',
+  'group_delete_provision',
 ] as const;
 
 export type EventType = (typeof eventTypes)[number];

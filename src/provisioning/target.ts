@@ -1,0 +1,53 @@
+import { SesameError } from '../errors.ts';
+
+export type TargetLevel = 'account' | 'workspace';
+
+export interface ScimTarget {
+  /** The Base URL without a trailing slash. */
+  baseUrl: string;
+  level: TargetLevel;
+  /**
+   * The key of the rate limit bucket. Databricks limits SCIM calls per account, so Base URLs that
+   * name the same account ID share one bucket. Other URLs get one bucket per origin.
+   */
+  rateKey: string;
+}
+
+const accountPath = /^\/api\/2\.[01]\/accounts\/([^/]+)\/scim\/v2$/;
+const workspacePath = /\/preview\/scim\/v2$/;
+const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Checks a SCIM Base URL and reads its level and rate-limit key from it. Plain `http` is
+ * accepted only for loopback hosts, because the Token Key travels with every request.
+ */
+export function parseBaseUrl(input: string, override: 'auto' | TargetLevel = 'auto'): ScimTarget {
+  let url: URL;
+  try {
+    url = new URL(input.trim());
+  } catch {
+    throw new SesameError('input_invalid', 'Base URL must be an absolute https URL');
+  }
+  const loopback = loopbackHosts.has(url.hostname) || /^127\./.test(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new SesameError('input_invalid', 'Base URL must use https');
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new SesameError(
+      'input_invalid',
+      'Base URL must not contain credentials, a query or a fragment; the Token Key goes in its own field',
+    );
+  }
+  const pathname = url.pathname.replace(/\/+$/, '');
+  const baseUrl = `${url.origin}${pathname}`;
+  const account = accountPath.exec(pathname)?.[1];
+  const level: TargetLevel =
+    override !== 'auto' ? override : workspacePath.test(pathname) ? 'workspace' : 'account';
+  return {
+    baseUrl,
+    level,
+    rateKey: account
+      ? `account:${decodeURIComponent(account).toLowerCase()}`
+      : `origin:${url.origin}`,
+  };
+}
