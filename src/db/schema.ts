@@ -195,8 +195,9 @@ export interface IdmMembershipsTable {
 export interface IdmJobsTable {
   id: Generated<number>;
   application_id: string;
-  kind: 'user' | 'group';
-  /** The Sesame user or group ID; the object may since have been deleted. */
+  /** `sync` compares the whole application with the SP and queues the differences. */
+  kind: 'user' | 'group' | 'sync';
+  /** The Sesame user or group ID (the object may since have been deleted), or for `sync` the application ID. */
   object_id: string;
   state: 'pending' | 'failed';
   attempts: number;

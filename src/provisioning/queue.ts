@@ -7,6 +7,8 @@ export interface Change {
   users?: string[];
   groups?: string[];
   membersOf?: string[];
+  /** Queue a full comparison of each application with its SP. */
+  sync?: boolean;
 }
 
 /**
@@ -71,6 +73,9 @@ export function createChangeQueue(): ChangeQueue {
           [...new Set(change.groups ?? [])],
           options,
         );
+        if (change.sync) {
+          written += await insertJobs(trx, applicationId, 'sync', [applicationId], options);
+        }
       }
       if (written > 0) setImmediate(() => signal.emit('jobs'));
     },
@@ -89,7 +94,7 @@ export function createChangeQueue(): ChangeQueue {
 async function insertJobs(
   trx: Db,
   applicationId: string,
-  kind: 'user' | 'group',
+  kind: 'user' | 'group' | 'sync',
   objectIds: string[],
   options: EnqueueOptions,
 ): Promise<number> {

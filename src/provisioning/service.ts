@@ -10,7 +10,7 @@ import { createScimClient, ScimCallError, type RetryPolicy, type ScimClient } fr
 import { createImports, type Imports } from './import.ts';
 import type { ChangeQueue } from './queue.ts';
 import { createRateLimiter, type RateLimits } from './rate-limit.ts';
-import { preview, reconcile, type PlannedCall } from './reconcile.ts';
+import { preview, type PlannedCall } from './reconcile.ts';
 import { parseListResponse } from './resources.ts';
 import { createSyncer } from './sync.ts';
 import { parseBaseUrl, type TargetLevel } from './target.ts';
@@ -95,7 +95,6 @@ export interface Provisioning extends Imports {
 interface Running {
   worker: Worker;
   client: ScimClient;
-  reconciling?: Promise<void>;
 }
 
 export const entitlementChoices = entitlementNames;
@@ -271,38 +270,20 @@ export function createProvisioning(
     if (!current) return;
     running.delete(applicationId);
     await current.worker.stop();
-    await current.reconciling?.catch(() => undefined);
     current.client.close();
   };
 
-  const startReconcile = async (
-    application: { id: string; slug: string; nameid_source: 'email' | 'username' },
-    by: Actor,
-  ) => {
-    const current = running.get(application.id);
-    const row = await readRow(application.id);
-    if (!current || !row) return;
-    const context = contextOf(application, row);
-    const previous = current.reconciling ?? Promise.resolve();
-    current.reconciling = previous
-      .then(async () => {
-        await db
-          .deleteFrom('idm_jobs')
-          .where('application_id', '=', application.id)
-          .where('state', '=', 'failed')
-          .execute();
-        const counts = await reconcile(db, context, current.client, queue);
-        current.worker.kick();
-        await record('idm_integration_update', application, by, {
-          details: { sync: 'compared', ...counts },
-        });
-      })
-      .catch(async (error: unknown) => {
-        logger.warn({ application: application.slug, err: error }, 'provisioning sync failed');
-        await record('idm_integration_update', application, by, {
-          error: `Sync failed: ${(error as Error).message}`.slice(0, 500),
-        });
-      });
+  /** Queues a full comparison; failed jobs are dropped because the comparison redoes them. */
+  const startReconcile = async (application: { id: string }) => {
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .deleteFrom('idm_jobs')
+        .where('application_id', '=', application.id)
+        .where('state', '=', 'failed')
+        .execute();
+      await queue.enqueue(trx, { sync: true }, { applicationId: application.id });
+    });
+    running.get(application.id)?.worker.kick();
   };
 
   /** Sends the check request and turns each way it can fail into the administrator's reason. */
@@ -429,7 +410,7 @@ export function createProvisioning(
       );
       if (started) {
         await run(application.id);
-        await startReconcile(application, by);
+        await startReconcile(application);
       }
       return toIntegration(application, (await readRow(application.id))!);
     },
@@ -457,7 +438,7 @@ export function createProvisioning(
         await run(application.id);
         const turnedOn = input.groupManagement === true && row.group_management === 0;
         if (turnedOn || (input.target !== undefined && input.target !== row.target))
-          await startReconcile(application, by);
+          await startReconcile(application);
       }
       return toIntegration(application, (await readRow(application.id))!);
     },
@@ -539,8 +520,12 @@ export function createProvisioning(
       const row = await readRow(application.id);
       if (!row || row.active !== 1)
         throw new SesameError('conflict', 'The integration is not active');
+      if (row.last_error) {
+        throw new SesameError('conflict', `Provisioning is stopped: ${row.last_error}`);
+      }
       if (!running.has(application.id)) await run(application.id);
-      await startReconcile(application, by);
+      await startReconcile(application);
+      await record('idm_integration_update', application, by, { details: { sync: 'requested' } });
     },
 
     async preview(slug) {
@@ -609,7 +594,17 @@ export function createProvisioning(
         .select('application_id')
         .where('active', '=', 1)
         .execute();
-      for (const row of active) await run(row.application_id);
+      for (const row of active) {
+        await run(row.application_id);
+        // A full comparison at start catches changes made while no worker ran, such as an
+        // activation from the command line, at the cost of read calls only.
+        const application = await db
+          .selectFrom('applications')
+          .select(['id', 'slug', 'nameid_source'])
+          .where('id', '=', row.application_id)
+          .executeTakeFirstOrThrow();
+        await startReconcile(application);
+      }
       queue.onJobs(() => {
         for (const current of running.values()) current.worker.kick();
       });
@@ -624,14 +619,7 @@ export function createProvisioning(
 
     async whenIdle(slug) {
       const application = await requireApplication(slug);
-      for (;;) {
-        const current = running.get(application.id);
-        if (!current) return;
-        const reconciling = current.reconciling;
-        await reconciling;
-        await current.worker.whenIdle();
-        if (current.reconciling === reconciling) return;
-      }
+      await running.get(application.id)?.worker.whenIdle();
     },
   };
 }
@@ -657,6 +645,8 @@ function checkFailure(error: unknown, baseUrl: string): string {
         return 'HTTP 401: the SCIM API rejected the Token Key; check that it is current and copied whole';
       if (error.status === 403)
         return 'HTTP 403: the Token Key is valid but may not use this SCIM API; it must belong to an account or workspace admin';
+      if (error.status === 429 || error.status === 503 || (error.status ?? 0) >= 500)
+        return `Busy or failing: the SCIM API answered ${error.message} after every retry; try again later`;
       if (error.status === 404)
         return `Not a SCIM API: ${baseUrl}/Users answered 404; check the Base URL and the account ID in it`;
       return `Not a SCIM API: ${error.message}`;

@@ -15,6 +15,7 @@ import {
   saveUserLink,
 } from './links.ts';
 import type { ChangeQueue } from './queue.ts';
+import { reconcile } from './reconcile.ts';
 import {
   entitlementOperations,
   groupResource,
@@ -46,6 +47,8 @@ export type Job = Pick<IdmJobsTable, 'kind' | 'object_id' | 'attempts' | 'known_
 const membersPerPatch = 200;
 
 export interface Syncer {
+  /** Compares the whole application with the SP and queues a job per relevant object. */
+  reconcile(): Promise<void>;
   syncUser(job: Job): Promise<void>;
   syncGroup(job: Job): Promise<void>;
   lookupUser(userName: string): Promise<RemoteUser | undefined>;
@@ -268,6 +271,18 @@ export function createSyncer(
   return {
     lookupUser,
     lookupGroup,
+
+    async reconcile() {
+      const counts = await reconcile(db, context, client, queue);
+      await insights.record({
+        type: 'idm_integration_update',
+        outcome: 'success',
+        actor: 'provisioning',
+        applicationId: context.applicationId,
+        applicationSlug: context.applicationSlug,
+        details: { sync: 'compared', ...counts },
+      });
+    },
 
     async syncUser(job) {
       const userId = job.object_id;

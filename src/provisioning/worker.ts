@@ -88,7 +88,8 @@ export function startWorker(
       try {
         const run = { ...job, attempts: job.attempts + 1, uncertain };
         if (job.kind === 'user') await syncer.syncUser(run);
-        else await syncer.syncGroup(run);
+        else if (job.kind === 'group') await syncer.syncGroup(run);
+        else await syncer.reconcile();
         await db.deleteFrom('idm_jobs').where('id', '=', job.id).execute();
       } catch (error) {
         const failure = error instanceof ScimCallError ? error : undefined;
@@ -104,8 +105,16 @@ export function startWorker(
           await onHalt(haltedBy);
           break;
         }
-        const temporary = !failure || failure.uncertain || failure.kind !== 'http';
-        if (temporary && job.attempts + 1 <= options.maxRetries && !stopped) {
+        // Throttling and server errors outlast the client's own retries in a storm, so the job
+        // waits and tries again; other HTTP errors (400, 404, 409) would fail the same way again.
+        const temporary =
+          !failure ||
+          failure.kind !== 'http' ||
+          failure.status === 429 ||
+          (failure.status ?? 0) >= 500;
+        // Stopping mid-job leaves it started, so the next start retries it with a lookup.
+        if (temporary && stopped) break;
+        if (temporary && job.attempts + 1 <= options.maxRetries) {
           logger.warn(
             {
               application: application.slug,
@@ -123,20 +132,25 @@ export function startWorker(
           .set({ state: 'failed', last_error: message })
           .where('id', '=', job.id)
           .execute();
-        if (!failure) {
-          // Failures of SCIM calls were recorded by the syncer; anything else is recorded here.
+        if (!failure || job.kind === 'sync') {
+          // The syncer records each failed user or group call; the rest is recorded here.
           logger.error(
             { application: application.slug, jobId: job.id, err: error },
             'provisioning job failed',
           );
           await insights.record({
-            type: job.kind === 'user' ? 'user_update_provision' : 'group_update_provision',
+            type:
+              job.kind === 'user'
+                ? 'user_update_provision'
+                : job.kind === 'group'
+                  ? 'group_update_provision'
+                  : 'idm_integration_update',
             outcome: 'failure',
             actor: 'provisioning',
             userId: job.kind === 'user' ? job.object_id : null,
             applicationId: application.id,
             applicationSlug: application.slug,
-            errorCode: 'internal',
+            errorCode: failure?.kind ?? 'internal',
             errorMessage: message,
             details: { jobId: job.id },
           });

@@ -1,4 +1,5 @@
 import { databricksTemplate } from '../../src/applications/catalog.ts';
+import { snapshotState } from '../support/databricks-scim/snapshot.ts';
 import {
   startDatabricksScim,
   type DatabricksScimServer,
@@ -106,4 +107,35 @@ export async function settle(setup: Setup, slug = 'databricks') {
 export async function eventsOf(setup: Setup, type: string) {
   const { events } = await setup.sesame.services.insights.query({ type, pageSize: 500 });
   return events;
+}
+
+/** Seeds users eng1…engN in a group "Engineers" bound to the application. */
+export async function seedBoundGroup(
+  setup: Setup,
+  count: number,
+  groupName = 'Engineers',
+  prefix = 'eng',
+) {
+  const { directory, applications } = setup.sesame.services;
+  const users = await createUsers(setup, prefix, count);
+  const group = await directory.createGroup(groupName, by);
+  for (const user of users) await directory.addMember(groupName, user.username, by);
+  await applications.bind('databricks', group.id, group.name, by);
+  return { users, group };
+}
+
+/** The userNames the emulator holds, sorted, with their active flags. */
+export function remoteUsers(setup: Setup): Record<string, boolean> {
+  const users = snapshotState(setup.scim.scim.state).users;
+  return Object.fromEntries(
+    Object.entries(users)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([userName, user]) => [userName, user.active]),
+  );
+}
+
+/** Group displayName → member userNames, as the emulator holds them. */
+export function remoteGroups(setup: Setup): Record<string, string[]> {
+  const groups = snapshotState(setup.scim.scim.state).groups;
+  return Object.fromEntries(Object.entries(groups).map(([name, group]) => [name, group.members]));
 }
