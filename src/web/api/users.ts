@@ -1,12 +1,19 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import { createPasswordLinks, type PasswordLinks } from '../../directory/password-links.ts';
 import type { User } from '../../directory/service.ts';
 import { newUserSchema, passwordSchema, userChangesSchema } from '../../directory/validation.ts';
 import type { Services } from '../../services.ts';
+import { passwordLinkUrl } from '../routes/set-password.ts';
 import { actorOf, param, parseBody, route, type ApiRoute } from './http.ts';
 import { groupJson, userJson } from './representations.ts';
 
 export function userRoutes(services: Services): ApiRoute[] {
+  // TODO: use services.passwordLinks once src/services.ts builds it, because until then these
+  // routes build their own. The service keeps no state, so the two behave the same.
+  const passwordLinks = createPasswordLinks(services.db, services.insights, {
+    ttlSeconds: services.config.passwordLinkTtlSeconds,
+  });
   return [
     route('GET', '/users', listUsers(services)),
     route('POST', '/users', createUser(services), 'json'),
@@ -14,6 +21,7 @@ export function userRoutes(services: Services): ApiRoute[] {
     route('PATCH', '/users/:id', updateUser(services), 'json'),
     route('DELETE', '/users/:id', deleteUser(services)),
     route('POST', '/users/:id/password', setPassword(services), 'json'),
+    route('POST', '/users/:id/password-link', createPasswordLink(services, passwordLinks)),
     route('POST', '/users/:id/suspend', setStatus(services, 'suspended')),
     route('POST', '/users/:id/activate', setStatus(services, 'active')),
     route('PUT', '/users/:id/admin', setAdmin(services), 'json'),
@@ -68,6 +76,18 @@ function setPassword(services: Services) {
     const user = await services.directory.requireUserById(param(req, 'id'));
     await services.directory.setPassword(user.username, password, actorOf(req, res));
     res.status(204).end();
+  };
+}
+
+/** Creates a one-time set-password link and returns its URL, which is never shown again. */
+function createPasswordLink(services: Services, passwordLinks: PasswordLinks) {
+  return async function createPasswordLink(req: Request, res: Response) {
+    const link = await passwordLinks.create(param(req, 'id'), actorOf(req, res));
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(201).json({
+      url: passwordLinkUrl(services.config.baseUrl, link.token),
+      expiresAt: link.expiresAt.toISOString(),
+    });
   };
 }
 
