@@ -85,6 +85,25 @@ describe('Databricks SCIM emulator: groups', () => {
     expect(res.body).toEqual(errorOf(400, unparsableDetail, 'invalidSyntax'));
   });
 
+  it('adds and removes workspace group entitlements through PATCH', async () => {
+    const { api, group } = await withGroupAndUsers({ level: 'workspace' });
+    const added = await api.patch(`/Groups/${group.id}`, [
+      { op: 'add', path: 'entitlements', value: [{ value: 'workspace-access' }] },
+    ]);
+    expect(added.status).toBe(200);
+    expect(added.body.entitlements).toEqual([{ value: 'workspace-access' }]);
+
+    const removed = await api.patch(`/Groups/${group.id}`, [
+      { op: 'remove', path: 'entitlements', value: [{ value: 'workspace-access' }] },
+    ]);
+    expect(removed.body.entitlements).toBeUndefined();
+    const again = await api.patch(`/Groups/${group.id}`, [
+      { op: 'remove', path: 'entitlements', value: [{ value: 'workspace-access' }] },
+    ]);
+    expect(again.status).toBe(400);
+    expect(again.body.scimType).toBe('invalidPath');
+  });
+
   it('renames a group through replace displayName', async () => {
     const { api, group } = await withGroupAndUsers();
     const res = await api.patch(`/Groups/${group.id}`, [

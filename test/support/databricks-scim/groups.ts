@@ -4,6 +4,7 @@ import { idParam, type ScimContext } from './context.ts';
 import { notFound, ScimError, unparsable } from './errors.ts';
 import { invalidFilter, parseFilter } from './filter.ts';
 import { listResponse } from './list.ts';
+import { changeEntitlements } from './users.ts';
 import { noSuchAttribute, pathlessAttributes, readPatch, type PatchOperation } from './patch.ts';
 import type { GroupRecord, Member } from './state.ts';
 import {
@@ -14,6 +15,9 @@ import {
   requireSchema,
   requireString,
 } from './values.ts';
+
+/** Attributes a group list may be sorted by. */
+const sortableAttributes = ['displayName', 'id'];
 
 export function groupResource(
   group: GroupRecord,
@@ -54,7 +58,7 @@ export function groupHandlers(context: ScimContext) {
     list(req: Request, res: Response): void {
       const withMembers = !options.listGroupsWithoutMembers;
       const groups = visible().map((group) => groupResource(group, context, withMembers));
-      res.json(listResponse(groups, req));
+      res.json(listResponse(groups, req, sortableAttributes));
     },
 
     create(req: Request, res: Response): void {
@@ -155,6 +159,10 @@ function applyGroupOperation(
   }
   if (path === 'externalid') {
     group.externalId = operation.op === 'remove' ? undefined : optionalString(operation.value);
+    return;
+  }
+  if (path === 'entitlements') {
+    group.entitlements = changeEntitlements(group, operation, context);
     return;
   }
   throw noSuchAttribute(operation.path);

@@ -4,7 +4,7 @@ import { idParam, type ScimContext } from './context.ts';
 import { notFound, ScimError, unparsable } from './errors.ts';
 import { listResponse } from './list.ts';
 import { noSuchAttribute, pathlessAttributes, readPatch, type PatchOperation } from './patch.ts';
-import type { UserRecord } from './state.ts';
+import type { GroupRecord, UserRecord } from './state.ts';
 import {
   changeValues,
   isObject,
@@ -16,9 +16,20 @@ import {
   requireString,
 } from './values.ts';
 
-/** The user as Databricks returns it; empty multi-valued attributes are left out. */
-export function userResource(user: UserRecord, context: ScimContext): Record<string, unknown> {
+/** Attributes a user list may be sorted by. */
+const sortableAttributes = ['userName', 'displayName', 'id'];
+
+/**
+ * The user as Databricks returns it; empty multi-valued attributes are left out. Workspace users
+ * also carry the read-only `groups`, built from `memberships` (see `ScimState.groupsByMember`).
+ */
+export function userResource(
+  user: UserRecord,
+  context: ScimContext,
+  memberships = context.state.groupsByMember(),
+): Record<string, unknown> {
   const workspace = context.options.level === 'workspace';
+  const groups = workspace ? groupReferences(memberships.get(user.id) ?? []) : [];
   return {
     schemas: workspace ? [urn.user, urn.workspaceUser] : [urn.user],
     id: user.id,
@@ -30,7 +41,28 @@ export function userResource(user: UserRecord, context: ScimContext): Record<str
     ...(user.externalId !== undefined ? { externalId: user.externalId } : {}),
     ...(user.entitlements.length > 0 ? { entitlements: user.entitlements } : {}),
     ...(user.roles.length > 0 ? { roles: user.roles } : {}),
+    ...(groups.length > 0 ? { groups } : {}),
   };
+}
+
+const readOnlyGroupsDetail =
+  'groups is read-only. Change group membership through the members of the group.';
+
+/**
+ * Lists a workspace user's groups as Databricks' `groups` attribute, in ID order.
+ *
+ * NOTE: only direct memberships are listed. Whether Databricks also lists groups reached
+ * through nested groups, and with which `type`, is not documented.
+ */
+function groupReferences(groups: GroupRecord[]): Record<string, string>[] {
+  return [...groups]
+    .sort((a, b) => Number(a.id) - Number(b.id))
+    .map((group) => ({
+      value: group.id,
+      display: group.displayName,
+      $ref: `Groups/${group.id}`,
+      type: 'direct',
+    }));
 }
 
 function duplicateDetail(userName: string, context: ScimContext): string {
@@ -42,7 +74,13 @@ function duplicateDetail(userName: string, context: ScimContext): string {
   );
 }
 
-/** Reads what PUT may set: everything but `id`, `userName` and `emails`, which PUT ignores. */
+/**
+ * Reads what PUT may set: everything but `id`, `userName`, `emails` and `groups`, which PUT
+ * ignores.
+ *
+ * NOTE: the Terraform provider re-sends a user's `groups` on PUT, which hints that Databricks
+ * may drop the memberships a PUT leaves out. The emulator keeps `groups` read-only instead.
+ */
 function replaceableAttributes(body: Record<string, unknown>, context: ScimContext) {
   const name = body.name;
   if (name !== undefined && !isObject(name)) throw unparsable();
@@ -70,8 +108,24 @@ export function userHandlers(context: ScimContext) {
 
   return {
     list(req: Request, res: Response): void {
-      const users = [...state.users.values()].map((user) => userResource(user, context));
-      res.json(listResponse(users, req));
+      const memberships = state.groupsByMember();
+      const users = [...state.users.values()].map((user) =>
+        userResource(user, context, memberships),
+      );
+      res.json(listResponse(users, req, sortableAttributes));
+    },
+
+    /** `GET /Me` (workspace level only): the user that owns the bearer token. */
+    me(_req: Request, res: Response): void {
+      const owners = context.options.tokenOwners;
+      const token = String(res.locals.token);
+      const owner = Object.hasOwn(owners, token) ? owners[token] : undefined;
+      if (owner === undefined) {
+        throw new ScimError(404, 'The bearer token has no owner. Set one in tokenOwners.');
+      }
+      const user = state.findUserByName(owner);
+      if (!user) throw notFound('User', owner);
+      res.json(userResource(user, context));
     },
 
     create(req: Request, res: Response): void {
@@ -158,12 +212,21 @@ function applyUserAttribute(user: UserRecord, operation: PatchOperation, context
     case 'roles':
       user.roles = changeValues(user.roles, operation.op, parseValueList(operation.value ?? []));
       return;
+    case 'groups':
+      // RFC 7644 rejects a change to a read-only attribute with scimType mutability.
+      if (context.options.level !== 'workspace') throw noSuchAttribute('groups');
+      throw new ScimError(400, readOnlyGroupsDetail, 'mutability');
     default:
       throw noSuchAttribute(operation.path ?? '');
   }
 }
 
-function changeEntitlements(user: UserRecord, operation: PatchOperation, context: ScimContext) {
+/** Applies an entitlements PATCH operation to a user or a group; removing an absent one fails. */
+export function changeEntitlements(
+  user: Pick<UserRecord, 'entitlements'>,
+  operation: PatchOperation,
+  context: ScimContext,
+) {
   const entries = parseEntitlements(operation.value ?? [], context.options.level);
   if (operation.op === 'remove') {
     const absent = entries.some((e) => !user.entitlements.some((held) => held.value === e.value));
