@@ -76,3 +76,49 @@ describe('provisioning users and groups in scope', () => {
     expect(await provisioning.preview('databricks')).toEqual([]);
   });
 });
+
+describe('Sync now after changes made in Databricks directly', () => {
+  let setup: Setup;
+  beforeEach(async () => {
+    setup = await startSetup();
+  });
+  afterEach(async () => {
+    await setup.close();
+  });
+
+  it('previews the corrections without sending them, then sends only those', async () => {
+    const { directory, applications, provisioning } = setup.sesame.services;
+    await createDatabricksApplication(setup);
+    await createUsers(setup, 'eng', 3);
+    const engineers = await directory.createGroup('Engineers', by);
+    for (const name of ['eng1', 'eng2', 'eng3']) await directory.addMember('Engineers', name, by);
+    await applications.bind('databricks', engineers.id, engineers.name, by);
+    await activate(setup);
+
+    // An administrator edits Databricks by hand: a name, a deactivation, a lost member.
+    const state = setup.scim.scim.state;
+    state.findUserByName('eng1@example.com')!.displayName = 'Edited By Hand';
+    state.findUserByName('eng2@example.com')!.active = false;
+    const group = [...state.groups.values()][0]!;
+    const eng3 = state.findUserByName('eng3@example.com')!;
+    group.members = group.members.filter((member) => member.value !== eng3.id);
+    state.saveGroup(group);
+    setup.scim.scim.requests.length = 0;
+
+    const planned = await provisioning.preview('databricks');
+    expect(planned.map((call) => `${call.method} ${call.subject}: ${call.summary}`)).toEqual([
+      'PATCH eng1@example.com: change displayName',
+      'PATCH eng2@example.com: change active',
+      'PATCH Engineers: add 1 members',
+    ]);
+    expect(setup.scim.scim.requests.filter((request) => request.method !== 'GET')).toEqual([]);
+
+    await provisioning.syncNow('databricks', by);
+    await settle(setup);
+    const writes = setup.scim.scim.requests.filter((request) => request.method !== 'GET');
+    expect(writes.map((request) => request.method)).toEqual(['PATCH', 'PATCH', 'PATCH']);
+    expect(snapshotState(state).users['eng1@example.com']!.displayName).toBe('First Last1');
+    expect(snapshotState(state).groups.Engineers!.members).toHaveLength(3);
+    expect(await provisioning.preview('databricks')).toEqual([]);
+  });
+});
