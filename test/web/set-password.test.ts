@@ -20,15 +20,16 @@ let token: string;
 let path: string;
 
 /**
- * Mounts the set-password routes in front of the application's 404 handler, where src/app.ts
- * mounts them once src/services.ts builds the service.
+ * Mounts the set-password routes with this test's service, whose clock the test controls, right
+ * after the session middleware. They then run before any set-password routes of src/app.ts.
  */
 function mountSetPassword(app: Express, services: Services, passwordLinks: PasswordLinks) {
   app.use(setPasswordRouter(services, passwordLinks));
-  const { stack } = (app as unknown as { router: { stack: unknown[] } }).router;
-  const layer = stack.pop();
-  // The last two layers are the 404 handler and the error handler.
-  stack.splice(stack.length - 2, 0, layer);
+  const { stack } = (app as unknown as { router: { stack: Array<{ name: string }> } }).router;
+  const layer = stack.pop()!;
+  const sessions = stack.findIndex((entry) => entry.name === 'shortenAnonymousSessions');
+  expect(sessions).toBeGreaterThan(0);
+  stack.splice(sessions + 1, 0, layer);
 }
 
 beforeEach(async () => {
