@@ -256,7 +256,10 @@ export async function preview(
     }
   }
 
+  const bySubject = (a: PlannedCall, b: PlannedCall) => a.subject.localeCompare(b.subject);
+  calls.sort(bySubject);
   if (!context.groupManagement) return calls;
+  const userCalls = calls.length;
   const remoteGroupsById = new Map(remote.groups.map((group) => [group.id, group]));
   const remoteGroupsByName = new Map(remote.groups.map((group) => [group.displayName, group]));
   for (const groupId of objects.groupIds) {
@@ -319,7 +322,8 @@ export async function preview(
       });
     }
   }
-  return calls;
+  // Users first, then groups, each by name, so that the list reads the same every time.
+  return [...calls.slice(0, userCalls), ...calls.slice(userCalls).sort(bySubject)];
 }
 
 export { heldUser };

@@ -360,22 +360,17 @@ export function createSyncer(
             details: { tookOver: existing.id },
           });
         } else {
-          const created = await createGroup(
-            groupId,
-            wanted.name,
-            wantedMembers,
-            remoteIds,
-            wanted.entitlements,
-          );
-          if (!created) return;
+          await createGroup(groupId, wanted.name, wantedMembers, remoteIds, wanted.entitlements);
         }
         link = await readGroupLink(db, context.applicationId, groupId);
         if (!link) return;
       }
 
       const held = await heldMembers(db, context.applicationId, groupId);
-      const added = wantedMembers.filter((id) => !held.includes(id));
-      const removed = held.filter((id) => !wanted.memberIds.includes(id) || !remoteIds.has(id));
+      const heldSet = new Set(held);
+      const memberSet = new Set(wanted.memberIds);
+      const added = wantedMembers.filter((id) => !heldSet.has(id));
+      const removed = held.filter((id) => !memberSet.has(id) || !remoteIds.has(id));
       const renamed = link.display_name !== wanted.name;
       const entitlementChanges = entitlementOperations(
         JSON.parse(link.entitlements) as string[],
@@ -474,14 +469,14 @@ export function createSyncer(
     await saveMembers(db, context.applicationId, groupId, members, []);
   }
 
-  /** Creates the group with its first members; returns false if it was adopted instead. */
+  /** Creates the group with its first members, or takes over the SP's group of that name on 409. */
   async function createGroup(
     groupId: string,
     name: string,
     memberIds: string[],
     remoteIds: Map<string, string>,
     entitlements: string[],
-  ): Promise<boolean> {
+  ): Promise<void> {
     const initial = memberIds.slice(0, membersPerPatch);
     let response: ScimResponse;
     try {
@@ -511,11 +506,10 @@ export function createSyncer(
         { group: name },
         { status: 200, details: { tookOver: existing.id } },
       );
-      return true;
+      return;
     }
     const created = parseRemoteGroup(response.body);
     await saveGroupLink(db, context.applicationId, groupId, created.id, name, entitlements);
     await saveMembers(db, context.applicationId, groupId, initial, []);
-    return true;
   }
 }
