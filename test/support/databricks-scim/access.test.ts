@@ -9,6 +9,7 @@ describe('Databricks SCIM emulator: paths, tokens and content types', () => {
   it.each([
     `/api/2.0/accounts/${accountId}/scim/v2/Users`,
     `/api/2.1/accounts/${accountId}/scim/v2/Users`,
+    '/api/2.0/account/scim/v2/Users',
   ])('serves account-level users at %s', async (path) => {
     const { scim } = setUp();
     const res = await request(scim.app).get(path).set('Authorization', `Bearer ${token}`);
@@ -28,6 +29,21 @@ describe('Databricks SCIM emulator: paths, tokens and content types', () => {
       .get(`/api/2.0/accounts/${accountId}/scim/v2/Users`)
       .set(auth);
     expect(account.status).toBe(404);
+    const viaWorkspaceHost = await request(scim.app)
+      .get('/api/2.0/account/scim/v2/Users')
+      .set(auth);
+    expect(viaWorkspaceHost.status).toBe(404);
+  });
+
+  it('serves account data without the account ID', async () => {
+    const api = setUp();
+    const { body: created } = await api.post('/Users', newUser);
+    const res = await request(api.scim.app)
+      .get(`/api/2.0/account/scim/v2/Users/${created.id}`)
+      .set('Authorization', `Bearer ${token}`);
+
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(created);
   });
 
   it.each([

@@ -2,7 +2,13 @@ import type { NextFunction, Request, Response } from 'express';
 import { unparsableDetail, urn } from './constants.ts';
 
 export type ScimType =
-  'invalidValue' | 'invalidPath' | 'invalidSyntax' | 'invalidFilter' | 'noTarget' | 'uniqueness';
+  | 'invalidValue'
+  | 'invalidPath'
+  | 'invalidSyntax'
+  | 'invalidFilter'
+  | 'noTarget'
+  | 'uniqueness'
+  | 'mutability';
 
 /** A failure that the emulator returns as an RFC 7644 error body. */
 export class ScimError extends Error {

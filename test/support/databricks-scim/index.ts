@@ -1,14 +1,25 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { ScimContext } from './context.ts';
 import { renderScimError, ScimError } from './errors.ts';
+import { FaultSwitch } from './faults.ts';
 import { groupHandlers } from './groups.ts';
-import { injectFaults, rateLimit } from './limits.ts';
+import { rateLimit } from './limits.ts';
 import { resolveOptions, type DatabricksScimOptions } from './options.ts';
+import { recordRequests, type RequestRecord } from './requests.ts';
 import { servicePrincipalHandlers } from './service-principals.ts';
+import { snapshotState, type ScimSnapshot } from './snapshot.ts';
 import { ScimState } from './state.ts';
 import { userHandlers } from './users.ts';
 
+export { FaultSwitch, type FaultSettings } from './faults.ts';
 export type { DatabricksScimOptions } from './options.ts';
+export { countRequests, findRequests, type RequestQuery, type RequestRecord } from './requests.ts';
+export {
+  snapshotState,
+  type GroupSnapshot,
+  type ScimSnapshot,
+  type UserSnapshot,
+} from './snapshot.ts';
 export { ScimState } from './state.ts';
 
 /**
@@ -17,22 +28,23 @@ export { ScimState } from './state.ts';
  * limits, read lag), `options.ts` makes it a setting.
  *
  * Order of checks on every request: bearer token (401), account ID (404), rate limit (429),
- * injected faults (500), then the resource handler.
+ * injected faults (`faults.ts`), then the resource handler.
  */
-
-export interface RequestRecord {
-  method: string;
-  /** The path with its query string, as sent. */
-  path: string;
-  body: unknown;
-  status: number;
-}
 
 export interface DatabricksScim {
   app: Express;
   state: ScimState;
-  /** Every request, oldest first, recorded when its response finishes. */
+  /**
+   * Every request, oldest first, recorded when its response finishes, or with status 0 when its
+   * connection closes first. `countRequests` and `findRequests` select from it.
+   */
   requests: RequestRecord[];
+  /** Empties `requests` in place, so references to the array stay valid. */
+  clearRequests(): void;
+  /** Fault injection, changeable while the emulator serves. */
+  faults: FaultSwitch;
+  /** Copies the current users and groups into plain objects (see `snapshotState`). */
+  snapshot(): ScimSnapshot;
   /** Replaces the clock that drives the rate limit and the group read lag (milliseconds). */
   setClock(now: () => number): void;
 }
@@ -40,21 +52,35 @@ export interface DatabricksScim {
 const accountBases = [
   '/api/2.0/accounts/:accountId/scim/v2',
   '/api/2.1/accounts/:accountId/scim/v2',
+  // The account API as a workspace host serves it, with no account ID in the path.
+  '/api/2.0/account/scim/v2',
 ];
 const workspaceBase = '/api/2.0/preview/scim/v2';
+
+/** Returns the path of the SCIM Base URL that clients are given for `level`. */
+export function scimBasePath(options: Pick<DatabricksScimOptions, 'level' | 'accountId'>): string {
+  if (options.level === 'workspace') return workspaceBase;
+  return `/api/2.0/accounts/${encodeURIComponent(options.accountId)}/scim/v2`;
+}
 
 export function createDatabricksScim(input: DatabricksScimOptions): DatabricksScim {
   let clock: () => number = Date.now;
   const now = () => clock();
   const context: ScimContext = { options: resolveOptions(input), state: new ScimState(now), now };
+  const faults = new FaultSwitch(context.options.faults);
   const requests: RequestRecord[] = [];
 
   const app = express();
-  app.use(recordRequests(requests));
+  app.use(
+    recordRequests((record) => {
+      requests.push(record);
+      context.options.onRequest?.(record);
+    }),
+  );
   app.use(express.json({ type: ['application/json', 'application/scim+json'], limit: '1mb' }));
 
   const bases = context.options.level === 'account' ? accountBases : [workspaceBase];
-  app.use(bases, scimRouter(context));
+  app.use(bases, scimRouter(context, faults));
   app.use((req: Request) => {
     // NOTE: Databricks' text for an unknown path, bad token or unknown account is not
     // documented, so clients should match these 401 and 404 errors on status only.
@@ -66,17 +92,25 @@ export function createDatabricksScim(input: DatabricksScimOptions): DatabricksSc
     app,
     state: context.state,
     requests,
+    clearRequests() {
+      requests.length = 0;
+    },
+    faults,
+    snapshot: () => snapshotState(context.state),
     setClock(next) {
       clock = next;
     },
   };
 }
 
-function scimRouter(context: ScimContext): express.Router {
+function scimRouter(context: ScimContext, faults: FaultSwitch): express.Router {
   const router = express.Router({ mergeParams: true });
   router.use(checkBearer(context.options.tokens), checkAccount(context.options.accountId));
-  router.use(rateLimit(context), injectFaults(context));
-  mountResource(router, '/Users', userHandlers(context));
+  router.use(rateLimit(context), faults.middleware);
+
+  const users = userHandlers(context);
+  if (context.options.level === 'workspace') router.get('/Me', users.me);
+  mountResource(router, '/Users', users);
   mountResource(router, '/Groups', groupHandlers(context));
   mountResource(router, '/ServicePrincipals', servicePrincipalHandlers(context));
   return router;
@@ -100,31 +134,19 @@ function mountResource(router: express.Router, path: string, handlers: ResourceH
   router.delete(`${path}/:id`, handlers.remove);
 }
 
-function recordRequests(requests: RequestRecord[]) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    res.on('finish', () => {
-      requests.push({
-        method: req.method,
-        path: req.originalUrl,
-        body: req.body,
-        status: res.statusCode,
-      });
-    });
-    next();
-  };
-}
-
+/** Accepts a configured bearer token and keeps it in `res.locals.token` for `GET /Me`. */
 function checkBearer(tokens: string[]) {
-  return (req: Request, _res: Response, next: NextFunction): void => {
+  return (req: Request, res: Response, next: NextFunction): void => {
     const match = /^Bearer (\S+)$/i.exec(req.get('authorization') ?? '');
     if (!match || !tokens.includes(match[1] as string)) {
       throw new ScimError(401, 'Invalid or missing bearer token.');
     }
+    res.locals.token = match[1];
     next();
   };
 }
 
-/** Only the account-level paths carry an account ID; workspace paths pass through. */
+/** Checks the account ID where the path has one; workspace-host paths have none. */
 function checkAccount(accountId: string) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     const requested = req.params.accountId;

@@ -1,5 +1,4 @@
 import type { NextFunction, Request, Response } from 'express';
-import { requestLimitDetail } from './constants.ts';
 import type { ScimContext } from './context.ts';
 import { ScimError } from './errors.ts';
 import type { HttpMethod } from './options.ts';
@@ -47,29 +46,19 @@ export function rateLimit(context: ScimContext) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     const methodBucket = perMethod.get(req.method as HttpMethod);
     if (!overall.take() || (methodBucket && !methodBucket.take())) {
-      const retryAfter = options.retryAfterSeconds;
-      const headers: Record<string, string> =
-        retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) };
-      // NOTE: Databricks' detail text for 429 is not documented. This one is invented.
-      throw new ScimError(429, 'Too many requests.', undefined, headers);
+      throw tooManyRequests(options.retryAfterSeconds);
     }
     next();
   };
 }
 
-/**
- * Fails every Nth request with the two 500s Databricks has been seen to send under load:
- * REQUEST_LIMIT_EXCEEDED for its concurrency limit, and an error whose detail is "null".
- */
-export function injectFaults(context: ScimContext) {
-  const { requestLimitExceededEvery, nullDetailEvery } = context.options.faults;
-  let seen = 0;
-  const due = (every: number | undefined) => every !== undefined && seen % every === 0;
+/** Builds a `Retry-After` header in seconds, or no header when `seconds` is undefined. */
+export function retryAfterHeader(seconds: number | undefined): Record<string, string> {
+  return seconds === undefined ? {} : { 'Retry-After': String(seconds) };
+}
 
-  return (_req: Request, _res: Response, next: NextFunction): void => {
-    seen += 1;
-    if (due(requestLimitExceededEvery)) throw new ScimError(500, requestLimitDetail);
-    if (due(nullDetailEvery)) throw new ScimError(500, 'null');
-    next();
-  };
+/** Creates the 429 error that the rate limit and the injected 429 fault send. */
+export function tooManyRequests(retryAfterSeconds: number | undefined): ScimError {
+  // NOTE: Databricks' detail text for 429 is not documented. This one is invented.
+  return new ScimError(429, 'Too many requests.', undefined, retryAfterHeader(retryAfterSeconds));
 }

@@ -98,6 +98,69 @@ describe('Databricks SCIM emulator: list and filter', () => {
     ]);
   });
 
+  it.each([
+    ['userName ascending', 'sortBy=userName', ['alice', 'bob', 'carol']],
+    ['userName descending', 'sortBy=userName&sortOrder=descending', ['carol', 'bob', 'alice']],
+    ['a sortBy in any case', 'sortBy=USERNAME&sortOrder=descending', ['carol', 'bob', 'alice']],
+    ['displayName ignoring case, missing last', 'sortBy=displayName', ['carol', 'alice', 'bob']],
+    [
+      'displayName descending, missing first',
+      'sortBy=displayName&sortOrder=descending',
+      ['bob', 'alice', 'carol'],
+    ],
+    ['id descending', 'sortBy=id&sortOrder=descending', ['alice', 'carol', 'bob']],
+    ['id when sortOrder comes alone', 'sortOrder=descending', ['bob', 'carol', 'alice']],
+  ])('sorts users by %s', async (_case, query, expected) => {
+    const api = setUp();
+    api.scim.state.addUser({ userName: 'bob@example.test' });
+    api.scim.state.addUser({ userName: 'carol@example.test', displayName: 'ames' });
+    api.scim.state.addUser({ userName: 'alice@example.test', displayName: 'Zed' });
+    const res = await api.get(`/Users?${query}`);
+
+    expect(res.status).toBe(200);
+    expect(userNames(res.body)).toEqual(expected.map((name) => `${name}@example.test`));
+  });
+
+  it('sorts before it pages', async () => {
+    const { api } = withUsers();
+    const res = await api.get('/Users?sortBy=userName&sortOrder=descending&startIndex=1&count=1');
+
+    expect(res.body.totalResults).toBe(3);
+    expect(userNames(res.body)).toEqual(['carol@other.test']);
+  });
+
+  it('sorts groups by displayName without regard to case', async () => {
+    const api = setUp();
+    for (const displayName of ['beta', 'Alpha', 'gamma']) api.scim.state.addGroup({ displayName });
+    const res = await api.get('/Groups?sortBy=displayName');
+
+    expect(res.body.Resources.map((g: { displayName: string }) => g.displayName)).toEqual([
+      'Alpha',
+      'beta',
+      'gamma',
+    ]);
+  });
+
+  it('rejects an unsupported sortBy with 400', async () => {
+    const api = setUp();
+    const res = await api.get('/Groups?sortBy=members');
+
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual(
+      errorOf(400, 'sortBy members is not supported; use one of displayName, id', 'invalidValue'),
+    );
+  });
+
+  it('rejects an unknown sortOrder with 400', async () => {
+    const { api } = withUsers();
+    const res = await api.get('/Users?sortBy=userName&sortOrder=desc');
+
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual(
+      errorOf(400, 'sortOrder must be ascending or descending', 'invalidValue'),
+    );
+  });
+
   it('filters groups by displayName', async () => {
     const api = setUp();
     api.scim.state.addGroup({ displayName: 'my-group' });

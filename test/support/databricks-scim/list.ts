@@ -2,23 +2,30 @@ import type { Request } from 'express';
 import { defaultCount, urn } from './constants.ts';
 import { ScimError } from './errors.ts';
 import { matches, parseFilter } from './filter.ts';
+import { sortResources } from './sort.ts';
 
 type Resource = Record<string, unknown>;
 
 /**
  * Builds a ListResponse from resources as the client would see them: filtered, ordered by
- * numeric ID, paged by the 1-based `startIndex` and `count`, then cut to `attributes` or
- * without `excludedAttributes` (top-level names only).
+ * `sortBy` (one of `sortable`) or else by numeric ID, paged by the 1-based `startIndex` and
+ * `count`, then cut to `attributes` or without `excludedAttributes` (top-level names only).
  */
-export function listResponse(resources: Resource[], req: Request): Resource {
+export function listResponse(
+  resources: Resource[],
+  req: Request,
+  sortable: readonly string[],
+): Resource {
   const query = req.query;
   const filter = typeof query.filter === 'string' ? parseFilter(query.filter) : undefined;
   const startIndex = Math.max(1, readInteger(query.startIndex, 'startIndex') ?? 1);
   const count = Math.max(0, readInteger(query.count, 'count') ?? defaultCount);
 
-  const selected = resources
-    .filter((resource) => !filter || matches(filter, resource))
-    .sort((a, b) => Number(a.id) - Number(b.id));
+  const selected = sortResources(
+    resources.filter((resource) => !filter || matches(filter, resource)),
+    query,
+    sortable,
+  );
   const page = selected.slice(startIndex - 1, startIndex - 1 + count);
 
   return {

@@ -1,11 +1,22 @@
+import type { FaultSettings } from './faults.ts';
+import type { RequestRecord } from './requests.ts';
+
 /** How the emulator behaves; the fields marked inferred follow no Databricks source verbatim. */
 export interface DatabricksScimOptions {
   /** The account ID in the account-level paths; other IDs get 404. */
   accountId: string;
   /** Bearer tokens the API accepts. */
   tokens: string[];
-  /** `account` serves `/api/2.{0,1}/accounts/{id}/scim/v2`; `workspace` serves `/api/2.0/preview/scim/v2`. */
+  /**
+   * `account` serves `/api/2.{0,1}/accounts/{id}/scim/v2` and, as a workspace host does,
+   * `/api/2.0/account/scim/v2`; `workspace` serves `/api/2.0/preview/scim/v2`.
+   */
   level: 'account' | 'workspace';
+  /**
+   * The userName that owns each token, for `GET /Me` at workspace level (inferred: Databricks
+   * ties a token to its user, which the emulator cannot know). Each key must be in `tokens`.
+   */
+  tokenOwners?: Record<string, string>;
   /** Requests per second across all methods (token bucket). Databricks documents 25. */
   ratePerSecond?: number;
   /** Lower per-method limits in requests per second, e.g. `{ PATCH: 2 }` (inferred units). */
@@ -16,30 +27,34 @@ export interface DatabricksScimOptions {
   listGroupsWithoutMembers?: boolean;
   /** Store a user's `externalId` (inferred toggle). Default: only at workspace level. */
   persistExternalId?: boolean;
-  faults?: {
-    /** Every Nth request fails with 500 REQUEST_LIMIT_EXCEEDED. */
-    requestLimitExceededEvery?: number;
-    /** Every Nth request fails with 500 and `"detail":"null"`. */
-    nullDetailEvery?: number;
-  };
+  /** Faults in force from the start; `DatabricksScim.faults` changes them later. */
+  faults?: FaultSettings;
   /** Group reads show the state of this many milliseconds ago (eventual consistency). */
   readLagMs?: number;
+  /** Called with each entry as it is added to `DatabricksScim.requests`. */
+  onRequest?: (record: RequestRecord) => void;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export type ResolvedOptions = Required<
-  Omit<DatabricksScimOptions, 'retryAfterSeconds' | 'perMethodRates' | 'faults'>
+  Omit<DatabricksScimOptions, 'retryAfterSeconds' | 'perMethodRates' | 'faults' | 'onRequest'>
 > &
-  Pick<DatabricksScimOptions, 'retryAfterSeconds'> & {
+  Pick<DatabricksScimOptions, 'retryAfterSeconds' | 'onRequest'> & {
     perMethodRates: Partial<Record<HttpMethod, number>>;
-    faults: NonNullable<DatabricksScimOptions['faults']>;
+    faults: FaultSettings;
   };
 
 export function resolveOptions(options: DatabricksScimOptions): ResolvedOptions {
   const account = options.level === 'account';
+  const tokenOwners = options.tokenOwners ?? {};
+  if (Object.keys(tokenOwners).some((token) => !options.tokens.includes(token))) {
+    throw new Error('tokenOwners has a token that is not in tokens; add it to tokens');
+  }
+
   return {
     ...options,
+    tokenOwners,
     ratePerSecond: options.ratePerSecond ?? 25,
     perMethodRates: options.perMethodRates ?? {},
     listGroupsWithoutMembers: options.listGroupsWithoutMembers ?? account,

@@ -15,6 +15,9 @@ import {
   requireSchema,
 } from './values.ts';
 
+/** Attributes a service principal list may be sorted by. */
+const sortableAttributes = ['applicationId', 'displayName', 'id'];
+
 export function servicePrincipalResource(principal: ServicePrincipalRecord) {
   return {
     schemas: [urn.servicePrincipal],
@@ -53,7 +56,8 @@ export function servicePrincipalHandlers(context: ScimContext) {
 
   return {
     list(req: Request, res: Response): void {
-      res.json(listResponse([...principals.values()].map(servicePrincipalResource), req));
+      const resources = [...principals.values()].map(servicePrincipalResource);
+      res.json(listResponse(resources, req, sortableAttributes));
     },
 
     create(req: Request, res: Response): void {

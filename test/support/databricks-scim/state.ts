@@ -130,6 +130,19 @@ export class ScimState {
     }
   }
 
+  /** Maps each member ID to the groups that list it directly, in one pass over all groups. */
+  groupsByMember(): Map<string, GroupRecord[]> {
+    const byMember = new Map<string, GroupRecord[]>();
+    for (const group of this.groups.values()) {
+      for (const member of group.members) {
+        const groups = byMember.get(member.value) ?? [];
+        groups.push(group);
+        byMember.set(member.value, groups);
+      }
+    }
+    return byMember;
+  }
+
   /** The groups a reader sees `lagMs` after the fact: the latest version at least that old. */
   visibleGroups(lagMs: number): GroupRecord[] {
     if (lagMs <= 0) return [...this.groups.values()];

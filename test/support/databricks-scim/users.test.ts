@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { accountEntitlementsDetail, unparsableDetail, urn } from './constants.ts';
-import { errorOf, setUp } from './harness.ts';
+import { errorOf, setUp, token } from './harness.ts';
 
 const newUser = { schemas: [urn.user], userName: 'Alice@Example.test', displayName: 'Alice A' };
 
@@ -201,5 +201,153 @@ describe('Databricks SCIM emulator: users', () => {
     expect(res.status).toBe(200);
     expect(res.body.name).toEqual({ givenName: 'Alice', familyName: 'Ames' });
     expect(res.body.emails).toEqual(created.emails);
+  });
+});
+
+describe('Databricks SCIM emulator: workspace user groups', () => {
+  async function withMembership(level: 'account' | 'workspace') {
+    const api = setUp({ level });
+    const { body: user } = await api.post('/Users', newUser);
+    const first = api.scim.state.addGroup({
+      displayName: 'data-eng',
+      members: [{ value: user.id }],
+    });
+    const second = api.scim.state.addGroup({
+      displayName: 'admins',
+      members: [{ value: user.id }],
+    });
+    api.scim.state.addGroup({ displayName: 'others' });
+    return { api, user, first, second };
+  }
+
+  it("lists a workspace user's direct groups", async () => {
+    const { api, user, first, second } = await withMembership('workspace');
+    const res = await api.get(`/Users/${user.id}`);
+
+    expect(res.body.groups).toEqual([
+      { value: first.id, display: 'data-eng', $ref: `Groups/${first.id}`, type: 'direct' },
+      { value: second.id, display: 'admins', $ref: `Groups/${second.id}`, type: 'direct' },
+    ]);
+  });
+
+  it('follows membership changes made through the group', async () => {
+    const { api, user, first, second } = await withMembership('workspace');
+    await api.patch(`/Groups/${first.id}`, [
+      { op: 'remove', path: `members[value eq "${user.id}"]` },
+    ]);
+    const list = await api.get('/Users');
+
+    expect(list.body.Resources[0].groups).toEqual([
+      { value: second.id, display: 'admins', $ref: `Groups/${second.id}`, type: 'direct' },
+    ]);
+  });
+
+  it('leaves groups out for a workspace user in no group', async () => {
+    const api = setUp({ level: 'workspace' });
+    const { body: user } = await api.post('/Users', newUser);
+
+    expect(user.groups).toBeUndefined();
+  });
+
+  it('leaves groups out at account level', async () => {
+    const { api, user } = await withMembership('account');
+    const res = await api.get(`/Users/${user.id}`);
+
+    expect(res.body.groups).toBeUndefined();
+  });
+
+  it('filters users by groups.value', async () => {
+    const { api, user, second } = await withMembership('workspace');
+    api.scim.state.addUser({ userName: 'bob@example.test' });
+    const res = await api.get(
+      `/Users?filter=${encodeURIComponent(`groups.value eq "${second.id}"`)}`,
+    );
+
+    expect(res.body.Resources.map((found: { id: string }) => found.id)).toEqual([user.id]);
+  });
+
+  it('ignores groups on PUT', async () => {
+    const { api, user, first, second } = await withMembership('workspace');
+    const res = await api.put(`/Users/${user.id}`, {
+      schemas: [urn.user],
+      displayName: 'Alice A',
+      groups: [{ value: first.id }],
+    });
+
+    expect(res.status).toBe(200);
+    expect(res.body.groups.map((group: { value: string }) => group.value)).toEqual([
+      first.id,
+      second.id,
+    ]);
+  });
+
+  it('rejects a groups PATCH at workspace level', async () => {
+    const { api, user, first } = await withMembership('workspace');
+    const res = await api.patch(`/Users/${user.id}`, [
+      { op: 'remove', path: 'groups', value: [{ value: first.id }] },
+    ]);
+
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual(
+      errorOf(
+        400,
+        'groups is read-only. Change group membership through the members of the group.',
+        'mutability',
+      ),
+    );
+    expect(api.scim.state.groups.get(first.id)?.members).toEqual([{ value: user.id }]);
+  });
+
+  it('rejects a groups PATCH at account level', async () => {
+    const { api, user } = await withMembership('account');
+    const res = await api.patch(`/Users/${user.id}`, [
+      { op: 'add', value: { groups: [{ value: '1' }] } },
+    ]);
+
+    expect(res.status).toBe(400);
+    expect(res.body.scimType).toBe('invalidPath');
+  });
+});
+
+describe('Databricks SCIM emulator: GET /Me', () => {
+  it('returns the user that owns the bearer token', async () => {
+    const api = setUp({ level: 'workspace', tokenOwners: { [token]: 'Alice@Example.test' } });
+    const { body: created } = await api.post('/Users', newUser);
+    const res = await api.get('/Me');
+
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(created);
+  });
+
+  it('returns 404 for a token without owner', async () => {
+    const api = setUp({ level: 'workspace' });
+    const res = await api.get('/Me');
+
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual(
+      errorOf(404, 'The bearer token has no owner. Set one in tokenOwners.'),
+    );
+  });
+
+  it('returns 404 when the owner is no user', async () => {
+    const api = setUp({ level: 'workspace', tokenOwners: { [token]: 'gone@example.test' } });
+    const res = await api.get('/Me');
+
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual(errorOf(404, 'User gone@example.test not found.'));
+  });
+
+  it('is not served at account level', async () => {
+    const api = setUp({ tokenOwners: { [token]: 'alice@example.test' } });
+    const res = await api.get('/Me');
+
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual(errorOf(404, `No route for GET ${api.base}/Me.`));
+  });
+
+  it('rejects a tokenOwners token that is not in tokens', () => {
+    expect(() =>
+      setUp({ level: 'workspace', tokenOwners: { other: 'alice@example.test' } }),
+    ).toThrow('tokenOwners has a token that is not in tokens; add it to tokens');
   });
 });
