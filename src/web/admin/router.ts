@@ -4,6 +4,7 @@ import { requireSignedIn } from '../auth.ts';
 import { requireAdmin } from './access.ts';
 import { apiKeysRouter } from './api-keys.ts';
 import { downloadCertificate } from './applications/downloads.ts';
+import { loadFinishedImports } from './applications/idm-import.ts';
 import { applicationsRouter } from './applications/router.ts';
 import { groupsRouter } from './groups/router.ts';
 import { exportInsights, showInsights } from './insights.ts';
@@ -12,11 +13,12 @@ import { usersRouter } from './users/router.ts';
 /**
  * `/admin`: the administrators' portal. Every route needs a signed-in active administrator:
  * a visitor without a session goes to /login and comes back, anyone else gets a 403 page.
- * Every POST checks the form's CSRF token before it acts.
+ * Every POST checks the form's CSRF token before it acts. Every page shows the finished imports
+ * of Databricks users that no administrator has dismissed yet.
  */
 export function adminRouter(services: Services): Router {
   const router = Router();
-  router.use(requireSignedIn, requireAdmin);
+  router.use(requireSignedIn, requireAdmin, loadFinishedImports(services));
 
   router.get('/', (_req, res) => res.redirect(303, '/admin/applications'));
   router.get('/certificate.pem', downloadCertificate(services));

@@ -348,9 +348,12 @@ describe('SSO Applications', () => {
     );
   });
 
-  it('shows the Identity Management placeholder', async () => {
+  it('offers to configure Identity Management', async () => {
     const { agent } = await signInAdmin(sesame.app);
     const page = await agent.get('/admin/applications/databricks/identity-management');
-    expect(page.text).toContain('SCIM provisioning is not available in this version of Sesame.');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<h2>Configure</h2>');
+    expect(page.text).toContain('<label for="token">Token Key</label>');
+    expect(page.text).not.toContain('SCIM provisioning is not available');
   });
 });

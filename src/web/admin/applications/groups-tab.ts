@@ -37,14 +37,6 @@ export function saveGroupsTab(services: Services) {
   };
 }
 
-/** `GET /admin/applications/:slug/identity-management`: provisioning, not configurable yet. */
-export function showIdentityManagement(services: Services) {
-  return async (req: Request, res: Response) => {
-    const application = await loadApplication(services, req);
-    renderTab(services, req, res, 'identity-management', application, {});
-  };
-}
-
 const tabIds = new Set(['general', 'sso', 'groups', 'identity-management']);
 
 /** `POST /admin/applications/:slug/activate` and `…/deactivate`: turns SSO or the bookmark on or off. */

@@ -5,7 +5,8 @@ import { multipartForm } from '../uploads.ts';
 import { createApplication, showCatalog, showCreated, showNewApplication } from './create.ts';
 import { downloadMetadata } from './downloads.ts';
 import { saveGeneral, sendImage, showGeneral } from './general.ts';
-import { saveGroupsTab, setActive, showGroupsTab, showIdentityManagement } from './groups-tab.ts';
+import { saveGroupsTab, setActive, showGroupsTab } from './groups-tab.ts';
+import { identityManagementRouter } from './idm-router.ts';
 import { confirmApplicationDeletion, deleteApplications, showApplications } from './list.ts';
 import { readSpMetadata, saveSso, showSso } from './sso.ts';
 
@@ -44,7 +45,7 @@ export function applicationsRouter(services: Services): Router {
   router.get('/:slug/metadata.xml', downloadMetadata(services));
   router.get('/:slug/groups', showGroupsTab(services));
   router.post('/:slug/groups', form, requireCsrf, saveGroupsTab(services));
-  router.get('/:slug/identity-management', showIdentityManagement(services));
+  router.use('/:slug/identity-management', identityManagementRouter(services));
   router.post('/:slug/activate', form, requireCsrf, setActive(services, true));
   router.post('/:slug/deactivate', form, requireCsrf, setActive(services, false));
   return router;

@@ -26,6 +26,26 @@ export function tabsOf(application: Application): Array<{ id: string; label: str
   ];
 }
 
+/** Returns what every page of the application panel renders: heading, tabs and pending notice. */
+export function panelLocals(
+  services: Services,
+  req: Request,
+  tab: string,
+  application: Application,
+): Record<string, unknown> {
+  return {
+    title: application.displayLabel,
+    section: 'applications',
+    application,
+    tab,
+    tabs: tabsOf(application),
+    templateName: templateName(application.template),
+    idpUrl: idpEndpoint(services, application.slug),
+    notice: takeNotice(req),
+    errors: {},
+  };
+}
+
 /** Renders one tab of the application panel with what every tab shows. */
 export function renderTab(
   services: Services,
@@ -36,15 +56,7 @@ export function renderTab(
   locals: Record<string, unknown>,
 ): void {
   res.render(`admin/application-${tab}`, {
-    title: application.displayLabel,
-    section: 'applications',
-    application,
-    tab,
-    tabs: tabsOf(application),
-    templateName: templateName(application.template),
-    idpUrl: idpEndpoint(services, application.slug),
-    notice: takeNotice(req),
-    errors: {},
+    ...panelLocals(services, req, tab, application),
     ...locals,
   });
 }
