@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { activate, settle } from '../../provisioning/harness.ts';
+import { databricksTemplate } from '../../../src/applications/catalog.ts';
+import { activate, by, settle } from '../../provisioning/harness.ts';
 import { csrfFrom } from '../../support/browser-agent.ts';
 import { startPortalSetup, tabPath, type PortalSetup } from './identity-management-setup.ts';
 import { fieldError, signInAdmin, withFields } from './support.ts';
@@ -191,11 +192,11 @@ describe('manual import', () => {
       expect(fieldError(answer.text, 'remoteIds'), name).toBe(message);
       expect(answer.text, name).toContain('Nothing was imported');
     }
-    const kept = await withFields(agent.post(importPath), {
+    const withUnknown = await withFields(agent.post(importPath), {
       _csrf: await csrf(importPath),
       remoteIds: [ids[0]!, '424242'],
     });
-    expect(checked(kept.text)).toEqual([ids[0]]);
+    expect(checked(withUnknown.text)).toEqual([ids[0]]);
     expect(await setup.sesame.services.directory.findUser('dbx1@example.com')).toBeUndefined();
   });
 
@@ -209,9 +210,29 @@ describe('manual import', () => {
     expect(answer.text).toContain('select at most 1000 users per import');
   });
 
-  it('answers 404 for an import of another application', async () => {
-    const { agent } = await signInAdmin(setup.sesame.app);
+  it('returns 404 for an unknown import', async () => {
+    const ids = addRemoteUsers(1);
+    const { services } = setup.sesame;
+    await services.applications.create(
+      {
+        slug: 'other',
+        template: 'databricks',
+        displayLabel: 'Other',
+        spEntityId: 'https://other.example/saml',
+        acsUrls: ['https://other.example/saml/consume'],
+        sso: databricksTemplate,
+      },
+      by,
+    );
+    const run = await services.provisioning.importUsers('databricks', ids, by);
+    const { agent, csrf } = await signInAdmin(setup.sesame.app);
     await agent.get(`${tabPath}/imports/not-an-import`).expect(404);
+    await agent.get(`/admin/applications/other/identity-management/imports/${run.id}`).expect(404);
+    await agent
+      .post(`/admin/applications/other/identity-management/imports/${run.id}/dismiss`)
+      .type('form')
+      .send({ _csrf: await csrf() })
+      .expect(404);
   });
 
   it('needs an active integration', async () => {

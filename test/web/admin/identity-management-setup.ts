@@ -63,7 +63,7 @@ function listen(
   });
 }
 
-/** An ordinary web site: every path answers 200 with an HTML page. */
+/** Starts an ordinary web site: every path returns 200 with an HTML page. */
 export function startHtmlServer(): Promise<LoopbackServer> {
   const server = http.createServer((_req, res) => {
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
@@ -72,7 +72,7 @@ export function startHtmlServer(): Promise<LoopbackServer> {
   return listen(server, 'http');
 }
 
-/** An HTTPS server with a self-signed certificate that no client trusts. */
+/** Starts an HTTPS server with a self-signed certificate that no client trusts. */
 export function startSelfSignedServer(): Promise<LoopbackServer> {
   const certificate = createTestTlsCertificate('127.0.0.1');
   const server = https.createServer(
