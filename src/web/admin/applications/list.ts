@@ -1,8 +1,9 @@
 import type { Request, Response } from 'express';
 import type { Application } from '../../../applications/service.ts';
+import { SesameError } from '../../../errors.ts';
 import type { Services } from '../../../services.ts';
 import { actorOf } from '../access.ts';
-import { listField, textField, type FieldErrors } from '../forms.ts';
+import { formLevel, listField, textField, type FieldErrors } from '../forms.ts';
 import { setNotice, takeNotice } from '../notices.ts';
 import { templateName } from './shared.ts';
 
@@ -33,8 +34,9 @@ function renderDeletePage(
   applications: Application[],
   count: string,
   errors: FieldErrors,
+  status = Object.keys(errors).length > 0 ? 400 : 200,
 ) {
-  res.status(Object.keys(errors).length > 0 ? 400 : 200).render('admin/application-delete', {
+  res.status(status).render('admin/application-delete', {
     title: 'Delete applications',
     section: 'applications',
     applications,
@@ -69,10 +71,16 @@ export function deleteApplications(services: Services) {
       });
     }
 
-    await services.applications.remove(
-      applications.map((application) => application.slug),
-      actorOf(req),
-    );
+    try {
+      await services.applications.remove(
+        applications.map((application) => application.slug),
+        actorOf(req),
+      );
+    } catch (error) {
+      // An active Identity Management integration blocks the deletion; the message names it.
+      if (!(error instanceof SesameError && error.code === 'conflict')) throw error;
+      return renderDeletePage(res, applications, count, { [formLevel]: error.message }, 409);
+    }
     const labels = applications.map((application) => application.displayLabel).join(', ');
     setNotice(
       req,

@@ -83,16 +83,30 @@ export function setAdmin(services: Services) {
   };
 }
 
-/** `GET /admin/users/:id/delete`: the confirmation page. */
+/**
+ * Lists what deleting the user does in the applications that provision them: deleted in the
+ * SP where the integration deletes, deactivated where it only deactivates.
+ */
+async function deletionLocals(services: Services, user: User) {
+  const applications = await services.provisioning.provisionedApplications(user.id);
+  const slugsWith = (mode: 'delete' | 'deactivate') =>
+    applications
+      .filter((application) => application.deprovision === mode)
+      .map((application) => application.slug);
+  return {
+    title: `Delete ${user.username}`,
+    section: 'users',
+    subject: user,
+    deletedIn: slugsWith('delete'),
+    deactivatedIn: slugsWith('deactivate'),
+  };
+}
+
+/** `GET /admin/users/:id/delete`: the confirmation page, with the consequences in Databricks. */
 export function confirmUserDeletion(services: Services) {
   return async (req: Request, res: Response) => {
     const user = await loadUser(services, req);
-    res.render('admin/user-delete', {
-      title: `Delete ${user.username}`,
-      section: 'users',
-      subject: user,
-      errors: {},
-    });
+    res.render('admin/user-delete', { ...(await deletionLocals(services, user)), errors: {} });
   };
 }
 
@@ -105,9 +119,7 @@ export function deleteUser(services: Services) {
     } catch (error) {
       if (!isFormError(error)) throw error;
       return res.status(error.code === 'conflict' ? 409 : 400).render('admin/user-delete', {
-        title: `Delete ${user.username}`,
-        section: 'users',
-        subject: user,
+        ...(await deletionLocals(services, user)),
         errors: { [formLevel]: error.message },
       });
     }

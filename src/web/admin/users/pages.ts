@@ -122,7 +122,27 @@ export function saveProfile(services: Services) {
         errors: rejectedForm(services.logger, req, error, userFields),
       });
     }
-    setNotice(req, 'Profile saved.');
+    setNotice(req, `Profile saved.${await identityWarning(services, user, profile)}`);
     res.redirect(303, `/admin/users/${user.id}`);
   };
+}
+
+/**
+ * Warns that Databricks keeps a provisioned user's old userName and email, because it ignores
+ * changes to them over SCIM. A change of case only is not warned about, because Databricks
+ * compares both without regard to case.
+ */
+async function identityWarning(
+  services: Services,
+  before: User,
+  after: ProfileValues,
+): Promise<string> {
+  const changed =
+    before.username.toLowerCase() !== after.username.toLowerCase() ||
+    before.email.toLowerCase() !== after.email.toLowerCase();
+  if (!changed) return '';
+  const applications = await services.provisioning.provisionedApplications(before.id);
+  if (applications.length === 0) return '';
+  const slugs = applications.map((application) => application.slug).join(', ');
+  return ` Databricks keeps the old userName and email of this user in ${slugs}, because it ignores changes to them over SCIM.`;
 }
