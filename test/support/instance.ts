@@ -5,7 +5,7 @@ import type { Express } from 'express';
 import { buildApp } from '../../src/app.ts';
 import { databricksTemplate } from '../../src/applications/catalog.ts';
 import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/log.ts';
+import { createLogger, type Logger } from '../../src/log.ts';
 import { createServices, type Services } from '../../src/services.ts';
 
 export interface TestInstance {
@@ -16,10 +16,13 @@ export interface TestInstance {
 }
 
 /**
- * Starts Sesame on a fresh SQLite file and key pair in a temporary folder, with logging off.
- * `env` overrides configuration variables.
+ * Starts Sesame on a fresh SQLite file and key pair in a temporary folder, with logging off
+ * unless a `logger` is given. `env` overrides configuration variables.
  */
-export async function startInstance(env: Record<string, string> = {}): Promise<TestInstance> {
+export async function startInstance(
+  env: Record<string, string> = {},
+  logger: Logger = createLogger('silent'),
+): Promise<TestInstance> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sesame-test-'));
   const config = loadConfig({
     SESAME_DATA_DIR: path.join(dir, 'data'),
@@ -28,7 +31,7 @@ export async function startInstance(env: Record<string, string> = {}): Promise<T
     SESAME_LOG_LEVEL: 'silent',
     ...env,
   });
-  const services = await createServices(config, { logger: createLogger('silent') });
+  const services = await createServices(config, { logger });
   const { app } = buildApp(services);
 
   return {

@@ -9,6 +9,7 @@ import { apiErrorHandler, unknownRoute } from './errors.ts';
 import { eventRoutes } from './events.ts';
 import { groupRoutes } from './groups.ts';
 import { bodyParsers, type ApiRoute } from './http.ts';
+import { identityManagementRoutes } from './identity-management.ts';
 import { userRoutes } from './users.ts';
 
 /** Returns every route of the API, by resource. docs/api.md documents each one. */
@@ -18,6 +19,7 @@ export function apiRoutes(services: Services): ApiRoute[] {
     ...groupRoutes(services),
     ...applicationRoutes(services),
     ...applicationGroupRoutes(services),
+    ...identityManagementRoutes(services),
     ...eventRoutes(services),
     ...apiKeyRoutes(services),
     ...certificateRoutes(services),
