@@ -1,4 +1,5 @@
 import type { Benchmark } from './lib/benchmark.ts';
+import { startLoopStallMonitor } from './lib/loop-stall.ts';
 import {
   actor,
   groupName,
@@ -14,8 +15,8 @@ import { startTicker } from './lib/ticker.ts';
 
 /**
  * Outbound SCIM provisioning of 5,000 users in 20 bound groups into the Databricks SCIM emulator,
- * with Sesame and the emulator both limited to 25 requests per second (Databricks' documented
- * limit). Three runs: the first sync by Activate, a Sync now with nothing changed, and a small
+ * with Sesame and the emulator both limited to 25 requests per second, the emulator's default.
+ * Three runs: the first sync by Activate, a Sync now with nothing changed, and a small
  * batch of directory edits. Each run fails the benchmark if the emulator ends up in another state
  * than the directory's, or if the run sends what it must not.
  */
@@ -86,7 +87,8 @@ export default benchmark;
 
 /**
  * Times `act` until provisioning is idle again, and counts the requests the emulator received in
- * that time. A progress line every 10 s shows the jobs waiting and the requests so far.
+ * that time. It also records the longest event-loop stall, because Sesame's HTTP server shares
+ * the loop with the worker. A progress line every 10 s shows the jobs waiting and the requests so far.
  */
 async function measureRun(
   setup: ProvisioningSetup,
@@ -104,6 +106,7 @@ async function measureRun(
   };
 
   progress(`${label}: started`);
+  const loopStalls = startLoopStallMonitor();
   const start = performance.now();
   const stopTicker = startTicker(progressIntervalMs, describe, progress);
   try {
@@ -112,10 +115,13 @@ async function measureRun(
   } finally {
     stopTicker();
   }
+  const maxLoopStallMs = loopStalls.stop();
   const seconds = (performance.now() - start) / 1000;
   const calls = countCalls(requests.slice(firstIndex));
-  progress(`${label}: ${describeCalls(calls)} in ${seconds.toFixed(1)} s`);
-  return { label, calls, seconds };
+  progress(
+    `${label}: ${describeCalls(calls)} in ${seconds.toFixed(1)} s; longest event-loop stall ${maxLoopStallMs.toFixed(0)} ms`,
+  );
+  return { label, calls, seconds, maxLoopStallMs };
 }
 
 async function pendingJobs(setup: ProvisioningSetup): Promise<number> {

@@ -6,6 +6,8 @@ export interface ProvisioningRun {
   label: string;
   calls: CallCounts;
   seconds: number;
+  /** The maximum time the event loop, which Sesame's HTTP server shares, could not run a timer. */
+  maxLoopStallMs: number;
 }
 
 export interface ProvisioningReport {
@@ -47,11 +49,17 @@ function renderSummary(report: ProvisioningReport): string {
   return [
     `${formatNumber(userCount)} users in ${groupCount} groups of ${userCount / groupCount}, every group bound to one Databricks application, provisioned into the Databricks SCIM emulator at account level.`,
     `Sesame's limit (\`SESAME_SCIM_RATE_PER_SECOND\`) and the emulator's are both ${ratePerSecond} requests per second, so a request that Sesame sent too early would get a 429 response.`,
-    'After each run the emulator held exactly the users and groups of the directory; the benchmark fails otherwise.',
+    'After each run the emulator held exactly the users and groups of the directory, or the benchmark would have failed.',
     '',
     `The first sync took ${formatNumber(first.seconds, 1)} s for ${formatNumber(first.calls.total)} requests, ${formatNumber(first.seconds / minimum, 2)}× the ${formatNumber(minimum, 1)} s that ${ratePerSecond} requests per second allow.`,
-    `The rate limit dominates the time, because Sesame sends one POST per user; its own work adds ${formatNumber(overheadSeconds, 1)} s in all, ${formatNumber((overheadSeconds * 1000) / first.calls.total, 1)} ms per request on top of the ${1000 / ratePerSecond} ms between requests.`,
+    `The rate limit dominates the time, because Sesame sends one POST per user. Its own work adds ${formatNumber(overheadSeconds, 1)} s in all, ${formatNumber((overheadSeconds * 1000) / first.calls.total, 1)} ms per request on top of the ${1000 / ratePerSecond} ms between requests.`,
+    stallSentence(report.runs),
   ].join('\n');
+}
+
+function stallSentence(runs: readonly ProvisioningRun[]): string {
+  const worst = runs.reduce((max, run) => (run.maxLoopStallMs > max.maxLoopStallMs ? run : max));
+  return `The longest event-loop stall, ${formatNumber(worst.maxLoopStallMs / 1000, 1)} s, came in the run "${worst.label}". For that long, Sesame could not respond to any HTTP request, sign-ins included.`;
 }
 
 function renderCallTable(report: ProvisioningReport): string {
@@ -68,11 +76,12 @@ function renderCallTable(report: ProvisioningReport): string {
       `${formatNumber(run.seconds, 1)} s`,
       `${formatNumber(minimum, 1)} s`,
       `${formatNumber(run.seconds / minimum, 2)}×`,
+      `${formatNumber(run.maxLoopStallMs)} ms`,
     ];
   });
   const header = ['run', 'GET', 'POST', 'PATCH', 'DELETE or PUT', 'requests', '429s', 'time'];
-  header.push(`minimum at ${report.ratePerSecond}/s`, 'time ÷ minimum');
-  return markdownTable(header, rows, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  header.push(`minimum at ${report.ratePerSecond}/s`, 'time ÷ minimum', 'longest event-loop stall');
+  return markdownTable(header, rows, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 }
 
 function renderGetTable(report: ProvisioningReport): string {
@@ -104,12 +113,18 @@ function renderNotes(report: ProvisioningReport): string {
 - **${unchanged.label}**: \`provisioning.syncNow\` right after. It lists users and groups again,
   reads each group by ID (account-level group lists leave out members), compares, and queues a
   job per user and group, which finds nothing to send. It sent
-  ${formatNumber(unchanged.calls.writes)} writes; the benchmark fails on any.
+  ${formatNumber(unchanged.calls.writes)} writes; the benchmark fails on any. Its time is
+  Sesame's own work on ${formatNumber(report.userCount)} users, not requests.
 - **${edits.label}**: while the worker runs, ${report.renamedCount} users spread over all groups
   get a new last name, then ${report.movedCount} members of ${report.movedFrom} move to
   ${report.movedTo} (added there, then removed here). A job is not queued twice for the same user
   or group while one waits, so the moves cost one PATCH per group when they are all queued before
   the worker reaches that group.
+- **longest event-loop stall** is the longest time in the run that a 10 ms timer could not fire.
+  Sesame's HTTP server runs on the same loop, so a sign-in or page request that arrives then
+  waits that long. The comparison of users and the jobs that find nothing to send run database
+  queries back to back (better-sqlite3 is synchronous) without waiting on I/O, so they hold the
+  loop until they end.
 - **time** runs from the call until \`provisioning.whenIdle\` resolves: no sync running and no
   job waiting. **minimum** is requests ÷ ${report.ratePerSecond}. Requests are counted from the
   emulator's request log, 429 responses included.
