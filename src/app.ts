@@ -10,6 +10,7 @@ import { errorHandler, notFound } from './web/errors.ts';
 import { certificateRouter } from './web/routes/certificate.ts';
 import { consoleRouter } from './web/routes/console.ts';
 import { samlRouter } from './web/routes/saml.ts';
+import { setPasswordRouter } from './web/routes/set-password.ts';
 import { signInRouter } from './web/routes/sign-in.ts';
 import { sessionMiddleware, shortenAnonymousSessions } from './web/session.ts';
 
@@ -66,6 +67,7 @@ export function buildApp(services: Services): {
   app.use(shortenAnonymousSessions);
 
   app.use(signInRouter(services, authenticator));
+  app.use(setPasswordRouter(services, services.passwordLinks));
   app.use(consoleRouter(services));
   app.use('/admin', adminRouter(services));
   app.use(certificateRouter(services));

@@ -3,6 +3,7 @@ import { createApplications, type Applications } from './applications/service.ts
 import type { Config } from './config.ts';
 import { migrateToLatest, openSqlite, type Db } from './db/index.ts';
 import { createApiKeys, type ApiKeys } from './directory/api-keys.ts';
+import { createPasswordLinks, type PasswordLinks } from './directory/password-links.ts';
 import { createDirectory, type Directory } from './directory/service.ts';
 import { createLoginThrottle, type LoginThrottle } from './directory/throttle.ts';
 import { createInsights, type Insights } from './insights/events.ts';
@@ -30,6 +31,7 @@ export interface Services {
   provisioning: Provisioning;
   throttle: LoginThrottle;
   apiKeys: ApiKeys;
+  passwordLinks: PasswordLinks;
   replayStore: ReplayStore;
   signingKey: SigningKey;
   responseBuilder: ResponseBuilder;
@@ -86,6 +88,7 @@ export async function createServices(
     applications: createApplications(db, insights, directory.requireGroupById, queue),
     provisioning,
     apiKeys: createApiKeys(db, insights),
+    passwordLinks: createPasswordLinks(db, insights, { ttlSeconds: config.passwordLinkTtlSeconds }),
     throttle: createLoginThrottle(db, {
       maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
       maxFailuresPerAddress: config.loginMaxFailuresPerAddress,

@@ -11,6 +11,11 @@ const titles: Partial<Record<SesameError['code'], string>> = {
   payload_too_large: 'Request too large',
 };
 
+/** Replaces the one-time token of a set-password link in a path, so that no log line holds it. */
+export function withoutSecrets(path: string): string {
+  return path.replace(/^\/set-password\/[^/]*/, '/set-password/[token]');
+}
+
 export const notFound: RequestHandler = (req, _res, next) => {
   next(new SesameError('not_found', `No page at ${req.path.slice(0, 200)}`));
 };
@@ -24,7 +29,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return next(error);
 
     const known = toSesameError(error);
-    const request = { code: known.code, status: known.status, method: req.method, path: req.path };
+    const request = {
+      code: known.code,
+      status: known.status,
+      method: req.method,
+      path: withoutSecrets(req.path),
+    };
     // A client error is expected traffic: its message is enough, without a stack trace.
     if (known.status >= 500) logger.error({ ...request, err: error }, 'request failed');
     else logger.info({ ...request, message: known.message }, 'request rejected');

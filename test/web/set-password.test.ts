@@ -207,6 +207,11 @@ describe('set-password page', () => {
     await submit('too short');
     expect((await submit(newPassword)).status).toBe(200);
     await browser(sesame.app).get(path).expect(404);
+    // A body over the form parser's limit fails before the page's own router.
+    await browser(sesame.app)
+      .post(path)
+      .type('form')
+      .send({ password: 'x'.repeat(200_000) });
 
     const logged = JSON.stringify(calls.flatMap((spy) => spy.mock.calls));
     expect(logged).toContain('request rejected');

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { createPasswordLinks, type PasswordLinks } from '../../directory/password-links.ts';
+import type { PasswordLinks } from '../../directory/password-links.ts';
 import type { User } from '../../directory/service.ts';
 import { newUserSchema, passwordSchema, userChangesSchema } from '../../directory/validation.ts';
 import type { Services } from '../../services.ts';
@@ -9,11 +9,7 @@ import { actorOf, param, parseBody, route, type ApiRoute } from './http.ts';
 import { groupJson, userJson } from './representations.ts';
 
 export function userRoutes(services: Services): ApiRoute[] {
-  // TODO: use services.passwordLinks once src/services.ts builds it, because until then these
-  // routes build their own. The service keeps no state, so the two behave the same.
-  const passwordLinks = createPasswordLinks(services.db, services.insights, {
-    ttlSeconds: services.config.passwordLinkTtlSeconds,
-  });
+  const { passwordLinks } = services;
   return [
     route('GET', '/users', listUsers(services)),
     route('POST', '/users', createUser(services), 'json'),

@@ -30,9 +30,8 @@ export function passwordLinkUrl(baseUrl: string, token: string): string {
  * `GET` and `POST /set-password/:token`: the public page where a user sets their own password
  * with a one-time link. The token is in the URL, so these pages send `Cache-Control: no-store`
  * and `Referrer-Policy: no-referrer`, and their log lines show the route pattern, not the path.
- *
- * NOTE: a body that the application's form parser rejects, such as one over its size limit,
- * fails before this router, so the log line of that error still contains the token.
+ * A body that the application's form parser rejects fails before this router; the application's
+ * error handler replaces the token in that log line.
  */
 export function setPasswordRouter(services: Services, passwordLinks: PasswordLinks): Router {
   const router = Router();

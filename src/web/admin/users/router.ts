@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import { createPasswordLinks } from '../../../directory/password-links.ts';
 import type { Services } from '../../../services.ts';
 import { requireCsrf } from '../../csrf.ts';
 import { confirmUserDeletion, deleteUser, setAdmin, setPassword, setStatus } from './actions.ts';
@@ -11,11 +10,7 @@ import { createPasswordLink } from './password-link.ts';
  * rights, deletion.
  */
 export function usersRouter(services: Services): Router {
-  // TODO: use services.passwordLinks once src/services.ts builds it, because until then this
-  // router builds its own. The service keeps no state, so the two behave the same.
-  const passwordLinks = createPasswordLinks(services.db, services.insights, {
-    ttlSeconds: services.config.passwordLinkTtlSeconds,
-  });
+  const { passwordLinks } = services;
   const router = Router();
   router.get('/', showUsers(services));
   router.get('/new', showNewUser);
