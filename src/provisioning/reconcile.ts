@@ -1,6 +1,7 @@
 import type { Db } from '../db/index.ts';
 import type { ScimClient } from './client.ts';
 import {
+  remoteIdsOf,
   dropGroupLink,
   dropUserLink,
   heldUser,
@@ -103,9 +104,12 @@ export async function reconcile(
   );
   const objects = await relevantObjects(db, context);
 
+  // Only objects that differ get a job, so a sync with nothing changed writes nothing and
+  // costs little more than the listing.
   const absentUsers: string[] = [];
-  const presentUsers: string[] = [];
-  for (const userId of objects.userIds) {
+  const differentUsers: string[] = [];
+  for (const [index, userId] of objects.userIds.entries()) {
+    if (index % 100 === 99) await yieldToEventLoop();
     const link = objects.linkedUsers.get(userId);
     const wanted = await readWantedUser(db, context, userId);
     const remoteUser = link
@@ -113,16 +117,18 @@ export async function reconcile(
       : wanted && remoteUsersByName.get(wanted.attributes.userName.toLowerCase());
     if (remoteUser) {
       await saveUserLink(db, context.applicationId, userId, remoteUser.id, remoteUser.attributes);
-      presentUsers.push(userId);
+      const differs =
+        !wanted || userPatchOperations(remoteUser.attributes, wanted.attributes).length > 0;
+      if (differs) differentUsers.push(userId);
     } else {
       if (link) await dropUserLink(db, context.applicationId, userId);
-      // A user that the SP lacks and Sesame no longer has needs nothing.
-      if (wanted) absentUsers.push(userId);
+      // A user that the SP lacks is created only if it is in scope.
+      if (wanted?.inScope) absentUsers.push(userId);
     }
   }
 
   const absentGroups: string[] = [];
-  const presentGroups: string[] = [];
+  const differentGroups: string[] = [];
   if (context.groupManagement) {
     const remoteGroupsById = new Map(remote.groups.map((group) => [group.id, group]));
     const remoteGroupsByName = new Map(remote.groups.map((group) => [group.displayName, group]));
@@ -135,7 +141,8 @@ export async function reconcile(
           .execute()
       ).map((row) => [row.remote_id, row.user_id]),
     );
-    for (const groupId of objects.groupIds) {
+    for (const [index, groupId] of objects.groupIds.entries()) {
+      if (index % 100 === 99) await yieldToEventLoop();
       const link = objects.linkedGroups.get(groupId);
       const wanted = await readWantedGroup(db, context, groupId);
       let remoteGroup = link
@@ -145,9 +152,11 @@ export async function reconcile(
           : undefined;
       if (!remoteGroup) {
         if (link) await dropGroupLink(db, context.applicationId, groupId);
-        if (wanted?.bound) absentGroups.push(groupId);
+        if (wanted?.bound && wanted.memberIds.length > 0) absentGroups.push(groupId);
         continue;
       }
+      // An unbound group stays in the SP as it is, so it is not read.
+      if (wanted && !wanted.bound) continue;
       remoteGroup = await withMembers(client, remoteGroup);
       await saveGroupLink(
         db,
@@ -166,13 +175,24 @@ export async function reconcile(
         .map((id) => userByRemoteId.get(id))
         .filter((id): id is string => id !== undefined);
       await saveMembers(db, context.applicationId, groupId, members, []);
-      presentGroups.push(groupId);
+      if (!wanted) {
+        differentGroups.push(groupId);
+        continue;
+      }
+      const linked = await remoteIdsOf(db, context.applicationId, wanted.memberIds);
+      const wantedMembers = new Set(wanted.memberIds.filter((id) => linked.has(id)));
+      const differs =
+        remoteGroup.displayName !== wanted.name ||
+        entitlementOperations(remoteGroup.entitlements, wanted.entitlements).length > 0 ||
+        members.length !== wantedMembers.size ||
+        members.some((id) => !wantedMembers.has(id));
+      if (differs) differentGroups.push(groupId);
     }
   }
 
   await db.transaction().execute(async (trx) => {
     const only = { applicationId: context.applicationId };
-    await queue.enqueue(trx, { users: presentUsers, groups: presentGroups }, only);
+    await queue.enqueue(trx, { users: differentUsers, groups: differentGroups }, only);
     await queue.enqueue(
       trx,
       { users: absentUsers, groups: absentGroups },
@@ -180,6 +200,10 @@ export async function reconcile(
     );
   });
   return { users: objects.userIds.length, groups: objects.groupIds.length };
+}
+
+function yieldToEventLoop() {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 async function withMembers(client: ScimClient, group: RemoteGroup): Promise<RemoteGroup> {

@@ -91,6 +91,9 @@ export function startWorker(
         else if (job.kind === 'group') await syncer.syncGroup(run);
         else await syncer.reconcile();
         await db.deleteFrom('idm_jobs').where('id', '=', job.id).execute();
+        // better-sqlite3 answers at once, so jobs that send nothing would otherwise hold the
+        // event loop until the queue is empty and leave HTTP requests waiting.
+        await new Promise((resolve) => setImmediate(resolve));
       } catch (error) {
         const failure = error instanceof ScimCallError ? error : undefined;
         const message = (error as Error).message?.slice(0, 500) ?? String(error);
