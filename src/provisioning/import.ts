@@ -50,8 +50,12 @@ export interface Imports {
    */
   importUsers(slug: string, remoteIds: string[], by: Actor): Promise<ImportRun>;
   getImport(id: string): Promise<ImportRun | undefined>;
-  /** Finished background imports that no administrator has dismissed yet, newest first. */
+  /**
+   * Finished background imports that no administrator has dismissed yet, newest first, with
+   * their counts but without per-user results, since every portal page shows them.
+   */
   listUnacknowledgedImports(): Promise<ImportRun[]>;
+  /** Dismisses a finished import's notice; fails with `not_found` for any other ID. */
   acknowledgeImport(id: string): Promise<void>;
   resume(): Promise<void>;
   stopAll(): Promise<void>;
@@ -113,7 +117,8 @@ export function createImports(
         throw new SesameError(
           'scim_call_failed',
           `Reading the SP's users failed: ${error.message}`,
-          { cause: error },
+          // The HTTP status or network error is what the administrator acts on.
+          { cause: error, expose: true },
         );
       }
       throw error;
@@ -288,16 +293,19 @@ export function createImports(
         .where('idm_imports.acknowledged_at', 'is', null)
         .orderBy('idm_imports.finished_at', 'desc')
         .execute();
-      return rows.map((row) => toRun(row, row.slug));
+      return rows.map((row) => toRun({ ...row, results: '[]' }, row.slug));
     },
 
     async acknowledgeImport(id) {
-      await db
+      const result = await db
         .updateTable('idm_imports')
         .set({ acknowledged_at: nowIso() })
         .where('id', '=', id)
         .where('state', '=', 'finished')
-        .execute();
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) {
+        throw new SesameError('not_found', `No finished import ${id.slice(0, 64)}`);
+      }
     },
 
     async resume() {

@@ -545,7 +545,8 @@ export function createProvisioning(
           throw new SesameError(
             'scim_call_failed',
             `Reading the SP's users and groups failed: ${error.message}`,
-            { cause: error },
+            // The HTTP status or network error is what the administrator acts on.
+            { cause: error, expose: true },
           );
         }
         throw error;

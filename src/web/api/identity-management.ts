@@ -87,21 +87,6 @@ async function requireIntegration(services: Services, slug: string): Promise<Int
   return integration;
 }
 
-/**
- * Exposes the message of a failed call to the SP. The engine marks it internal (status 502), but it
- * names the HTTP status or network failure that the administrator needs to act on.
- */
-async function withScimDetail<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof SesameError && error.code === 'scim_call_failed' && !error.expose) {
-      throw new SesameError('scim_call_failed', error.message, { expose: true, cause: error });
-    }
-    throw error;
-  }
-}
-
 function getIntegration(services: Services) {
   return async function getIntegration(req: Request, res: Response) {
     res.json(integrationJson(await requireIntegration(services, param(req, 'slug'))));
@@ -153,7 +138,7 @@ function syncNow(services: Services) {
 function preview(services: Services) {
   return async function preview(req: Request, res: Response) {
     const slug = param(req, 'slug');
-    const calls = await withScimDetail(() => services.provisioning.preview(slug));
+    const calls = await services.provisioning.preview(slug);
     res.json({ calls });
   };
 }
@@ -176,9 +161,9 @@ function listCandidates(services: Services) {
   return async function listCandidates(req: Request, res: Response) {
     const { newOnly } = parseBody(candidatesQuery, req.query);
     const slug = param(req, 'slug');
-    const users = await withScimDetail(() =>
-      services.provisioning.listImportCandidates(slug, { newOnly: newOnly === 'true' }),
-    );
+    const users = await services.provisioning.listImportCandidates(slug, {
+      newOnly: newOnly === 'true',
+    });
     res.json({ users });
   };
 }
@@ -188,9 +173,7 @@ function startImport(services: Services) {
   return async function startImport(req: Request, res: Response) {
     const { remoteIds } = parseBody(importBody, req.body);
     const slug = param(req, 'slug');
-    const run = await withScimDetail(() =>
-      services.provisioning.importUsers(slug, remoteIds, actorOf(req, res)),
-    );
+    const run = await services.provisioning.importUsers(slug, remoteIds, actorOf(req, res));
     const location = `${req.baseUrl}/applications/${slug}/identity-management/imports/${run.id}`;
     res
       .status(run.state === 'finished' ? 200 : 202)
