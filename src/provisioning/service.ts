@@ -359,6 +359,14 @@ export function createProvisioning(
         existing && decryptToken(secretKey, application.id, existing.token_encrypted);
       const useToken = token ?? storedToken;
       if (!useToken) throw new SesameError('input_invalid', 'Token Key is required');
+      // The stored token goes only to the server it was entered for, so that changing the Base
+      // URL cannot send it elsewhere.
+      if (!token && existing && new URL(parsedUrl).origin !== new URL(existing.base_url).origin) {
+        throw new SesameError(
+          'input_invalid',
+          'Enter the Token Key again: the Base URL points to a different server than the stored token was entered for',
+        );
+      }
       if (useToken.length > 4096 || /[\s\u0000-\u001f]/.test(useToken)) {
         throw new SesameError(
           'input_invalid',

@@ -68,6 +68,18 @@ describe('the Identity Management integration', () => {
     expect(await eventsOf(setup, 'idm_integration_activate')).toHaveLength(1);
   });
 
+  it('sends the stored Token Key only to the server it was entered for', async () => {
+    const { provisioning } = setup.sesame.services;
+    await activate(setup);
+    await provisioning.deactivate('databricks', by);
+    const elsewhere = setup.scim.baseUrl.replace('127.0.0.1', 'localhost');
+    await expect(provisioning.activate('databricks', { baseUrl: elsewhere }, by)).rejects.toThrow(
+      /Enter the Token Key again/,
+    );
+    await provisioning.activate('databricks', { baseUrl: setup.scim.baseUrl }, by);
+    expect((await provisioning.get('databricks'))?.active).toBe(true);
+  });
+
   it('stops all provisioning on deactivation and leaves Databricks as it is', async () => {
     const { provisioning, directory } = setup.sesame.services;
     const { group } = await seedBoundGroup(setup, 2);
