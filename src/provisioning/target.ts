@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import { SesameError } from '../errors.ts';
 
 export type TargetLevel = 'account' | 'workspace';
@@ -15,7 +16,15 @@ export interface ScimTarget {
 
 const accountPath = /^\/api\/2\.[01]\/accounts\/([^/]+)\/scim\/v2$/;
 const workspacePath = /\/preview\/scim\/v2$/;
-const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
+const loopbackHosts = new Set(['localhost', '[::1]']);
+
+/**
+ * Tells whether a URL's hostname is a loopback host. Addresses in 127.0.0.0/8 count only as IPv4
+ * literals, because a DNS name such as `127.example.com` can resolve to any address.
+ */
+function isLoopback(hostname: string): boolean {
+  return loopbackHosts.has(hostname) || (isIPv4(hostname) && hostname.startsWith('127.'));
+}
 
 /**
  * Checks a SCIM Base URL and reads its level and rate-limit key from it. Plain `http` is
@@ -28,8 +37,7 @@ export function parseBaseUrl(input: string, override: 'auto' | TargetLevel = 'au
   } catch {
     throw new SesameError('input_invalid', 'Base URL must be an absolute https URL');
   }
-  const loopback = loopbackHosts.has(url.hostname) || /^127\./.test(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
     throw new SesameError('input_invalid', 'Base URL must use https');
   }
   if (url.username || url.password || url.search || url.hash) {

@@ -41,6 +41,20 @@ describe('parseBaseUrl', () => {
       'http://localhost:8600/scim/v2',
     );
   });
+
+  it.each(['http://127.example.com/scim/v2', 'http://127.0.0.1.nip.io/scim/v2'])(
+    'rejects plain http to DNS name %s',
+    (input) => {
+      expect(() => parseBaseUrl(input)).toThrow(/must use https/);
+    },
+  );
+
+  it('accepts other loopback address forms', () => {
+    expect(parseBaseUrl('http://127.1:8600/scim/v2').baseUrl).toBe('http://127.0.0.1:8600/scim/v2');
+    expect(parseBaseUrl('http://[0:0:0:0:0:0:0:1]:8600/scim/v2').baseUrl).toBe(
+      'http://[::1]:8600/scim/v2',
+    );
+  });
 });
 
 describe('Token Key encryption', () => {
