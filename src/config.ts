@@ -57,6 +57,10 @@ export interface Config {
   scimMaxResponseBytes: number;
   /** PEM file of extra CA certificates trusted for SCIM servers, besides Node's built-in list. */
   scimCaFile?: string;
+  /** Inbound SCIM server: requests per second each bearer token may make on average. */
+  scimServerRatePerSecond: number;
+  /** Inbound SCIM server: requests a bearer token may make at once before the rate applies. */
+  scimServerBurst: number;
   /** Value of Express's `trust proxy` setting, for deployments behind a reverse proxy. */
   trustProxy: string | false;
 }
@@ -116,6 +120,8 @@ const environmentSchema = z
       64 * 1024 * 1024,
     ),
     SESAME_SCIM_CA_FILE: z.string().min(1).optional(),
+    SESAME_SCIM_SERVER_RATE_PER_SECOND: z.coerce.number().min(0.1).max(100_000).default(50),
+    SESAME_SCIM_SERVER_BURST: integer(1, 1_000_000).default(100),
     SESAME_TRUST_PROXY: z.string().min(1).optional(),
   })
   .loose();
@@ -175,6 +181,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     scimBackoffMaxMs: e.SESAME_SCIM_BACKOFF_MAX_MS,
     scimMaxResponseBytes: e.SESAME_SCIM_MAX_RESPONSE_BYTES,
     scimCaFile: e.SESAME_SCIM_CA_FILE,
+    scimServerRatePerSecond: e.SESAME_SCIM_SERVER_RATE_PER_SECOND,
+    scimServerBurst: e.SESAME_SCIM_SERVER_BURST,
     trustProxy: e.SESAME_TRUST_PROXY ?? false,
   });
 }

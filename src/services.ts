@@ -15,6 +15,7 @@ import { createReplayStore } from './saml/replay-store.ts';
 import type { ReplayStore } from './saml/request/context.ts';
 import type { ResponseBuilder } from './saml/response/builder.ts';
 import { createCanonicalResponseBuilder } from './saml/response/canonical-builder.ts';
+import { createScimTokens, type ScimTokens } from './scim/tokens.ts';
 import { loadOrCreateSecretKey } from './secret-key.ts';
 
 export const databaseFileName = 'sesame.db';
@@ -32,6 +33,8 @@ export interface Services {
   throttle: LoginThrottle;
   apiKeys: ApiKeys;
   passwordLinks: PasswordLinks;
+  /** Bearer tokens of the inbound SCIM server at `/scim/v2`. */
+  scimTokens: ScimTokens;
   replayStore: ReplayStore;
   signingKey: SigningKey;
   responseBuilder: ResponseBuilder;
@@ -89,6 +92,7 @@ export async function createServices(
     provisioning,
     apiKeys: createApiKeys(db, insights),
     passwordLinks: createPasswordLinks(db, insights, { ttlSeconds: config.passwordLinkTtlSeconds }),
+    scimTokens: createScimTokens(db, insights),
     throttle: createLoginThrottle(db, {
       maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
       maxFailuresPerAddress: config.loginMaxFailuresPerAddress,

@@ -35,6 +35,8 @@ describe('configuration', () => {
       scimBackoffMaxMs: 60000,
       scimMaxResponseBytes: 64 * 1024 * 1024,
       scimCaFile: undefined,
+      scimServerRatePerSecond: 50,
+      scimServerBurst: 100,
       trustProxy: false,
     });
     expect(config.dataDir).toMatch(/\/data$/);

@@ -7,6 +7,7 @@ import { initialMigration } from './migrations/0001-initial.ts';
 import { adminPortalMigration } from './migrations/0002-admin-portal.ts';
 import { provisioningMigration } from './migrations/0003-provisioning.ts';
 import { passwordLinksMigration } from './migrations/0004-password-links.ts';
+import { scimTokensMigration } from './migrations/0005-scim-tokens.ts';
 import type { Database } from './schema.ts';
 
 export type { Database } from './schema.ts';
@@ -18,6 +19,7 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
     '0002-admin-portal': adminPortalMigration(dialect),
     '0003-provisioning': provisioningMigration(dialect),
     '0004-password-links': passwordLinksMigration(dialect),
+    '0005-scim-tokens': scimTokensMigration(dialect),
   };
 }
 

@@ -19,6 +19,7 @@ export interface Database {
   idm_jobs: IdmJobsTable;
   idm_imports: IdmImportsTable;
   password_links: PasswordLinksTable;
+  scim_tokens: ScimTokensTable;
 }
 
 export interface UsersTable {
@@ -236,4 +237,20 @@ export interface PasswordLinksTable {
   expires_at: number;
   /** Time the link was redeemed. A used link stays as a record and never works again. */
   used_at: string | null;
+}
+
+/** A bearer token for Sesame's SCIM server at `/scim/v2`. */
+export interface ScimTokensTable {
+  id: string;
+  /** The administrator's label for the client, such as `Workday`. */
+  name: string;
+  /** Hex SHA-256 of the token; the token itself is shown once and never stored. */
+  token_hash: string;
+  /** The actor who created the token. */
+  created_by: string;
+  created_at: string;
+  /** Updated at most once a minute per token, so busy clients do not write on every request. */
+  last_used_at: string | null;
+  /** Time the token was revoked. A revoked token stays as a record and never works again. */
+  revoked_at: string | null;
 }

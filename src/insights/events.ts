@@ -28,6 +28,8 @@ export const eventTypes = [
   'certificate_download',
   'api_key_create',
   'api_key_revoke',
+  'scim_token_create',
+  'scim_token_revoke',
   'idm_integration_activate',
   'idm_integration_update',
   'idm_integration_reauth',
