@@ -112,7 +112,7 @@ function renderNotes(report: ProvisioningReport): string {
   PATCH adds the rest.
 - **${unchanged.label}**: \`provisioning.syncNow\` right after. It lists users and groups again,
   reads each group by ID (account-level group lists leave out members), compares, and queues a
-  job per user and group, which finds nothing to send. It sent
+  job only for a user or group that differs, so here none. It sent
   ${formatNumber(unchanged.calls.writes)} writes; the benchmark fails on any. Its time is
   Sesame's own work on ${formatNumber(report.userCount)} users, not requests.
 - **${edits.label}**: while the worker runs, ${report.renamedCount} users spread over all groups
@@ -122,9 +122,8 @@ function renderNotes(report: ProvisioningReport): string {
   the worker reaches that group.
 - **longest event-loop stall** is the longest time in the run that a 10 ms timer could not fire.
   Sesame's HTTP server runs on the same loop, so a sign-in or page request that arrives then
-  waits that long. The comparison of users and the jobs that find nothing to send run database
-  queries back to back (better-sqlite3 is synchronous) without waiting on I/O, so they hold the
-  loop until they end.
+  waits that long. Database queries do not release the loop (better-sqlite3 is synchronous), so
+  the comparison yields every 100 users and the worker yields after each job.
 - **time** runs from the call until \`provisioning.whenIdle\` resolves: no sync running and no
   job waiting. **minimum** is requests ÷ ${report.ratePerSecond}. Requests are counted from the
   emulator's request log, 429 responses included.
