@@ -53,6 +53,7 @@ export interface ScimResponse {
 }
 
 export interface RetryPolicy {
+  /** Time for one attempt, from sending the request to the last byte of the response. */
   timeoutMs: number;
   /** Retries after the first attempt, for 429, 503, 500 REQUEST_LIMIT_EXCEEDED and network errors. */
   maxRetries: number;
@@ -75,7 +76,11 @@ export interface ScimClient {
   readonly target: ScimTarget;
   /** Sends one SCIM request within the rate limit, retrying throttling answers; throws `ScimCallError`. */
   request(method: string, path: string, body?: unknown): Promise<ScimResponse>;
-  /** Closes the kept-alive connections. */
+  /**
+   * Closes the kept-alive connections and ends every request in progress, including its waits
+   * for the rate limit and for retries. Requests in progress and later ones throw a
+   * `ScimCallError` of kind `network`.
+   */
   close(): void;
 }
 
@@ -101,6 +106,16 @@ export function createScimClient(options: ScimClientOptions): ScimClient {
         ...(options.ca && { ca: [...tls.rootCertificates, options.ca] }),
       })
     : new http.Agent({ keepAlive: true, maxSockets: 4 });
+  const inFlight = new Set<http.ClientRequest>();
+  let closed = false;
+  let signalClosed = () => {};
+  const closing = new Promise<void>((resolve) => (signalClosed = resolve));
+
+  /** Waits for `promise`, or throws as soon as the client is closed. */
+  const unlessClosed = async (promise: Promise<void>) => {
+    await Promise.race([promise, closing]);
+    if (closed) throw closedError();
+  };
 
   /** Exponential backoff with jitter: between half and all of base × 2^attempt, capped. */
   const backoff = (attempt: number) => {
@@ -112,22 +127,26 @@ export function createScimClient(options: ScimClientOptions): ScimClient {
     target,
 
     close() {
+      closed = true;
+      signalClosed();
+      for (const request of inFlight) request.destroy(closedError());
       agent.destroy();
     },
 
     async request(method, path, body) {
       const upper = method.toUpperCase();
       for (let attempt = 0; ; attempt += 1) {
-        await options.limiter.acquire(target.rateKey, upper);
+        if (closed) throw closedError();
+        await unlessClosed(options.limiter.acquire(target.rateKey, upper));
         const last = attempt >= options.maxRetries;
         let response: RawResponse;
         try {
-          response = await send(options, agent, upper, path, body);
+          response = await send(options, agent, inFlight, upper, path, body);
         } catch (error) {
           const failure = toCallError(error, options.timeoutMs);
           // A POST that may have reached the SP is not repeated here: the caller looks it up.
-          if (last || upper === 'POST' || failure.kind === 'tls') throw failure;
-          await sleep(backoff(attempt));
+          if (last || upper === 'POST' || failure.kind === 'tls' || closed) throw failure;
+          await unlessClosed(sleep(backoff(attempt)));
           continue;
         }
 
@@ -149,7 +168,7 @@ export function createScimClient(options: ScimClientOptions): ScimClient {
             retryAfter(response.headers['retry-after'], options.backoffMaxMs) ?? backoff(attempt);
           // Every application that shares this account waits, not only this request.
           if (response.status === 429) options.limiter.pause(target.rateKey, wait);
-          await sleep(wait);
+          await unlessClosed(sleep(wait));
           continue;
         }
         throw error;
@@ -167,6 +186,7 @@ interface RawResponse {
 function send(
   options: ScimClientOptions,
   agent: http.Agent,
+  inFlight: Set<http.ClientRequest>,
   method: string,
   path: string,
   body: unknown,
@@ -189,7 +209,6 @@ function send(
           }),
         },
         agent,
-        timeout: options.timeoutMs,
       },
       (response) => {
         const chunks: Buffer[] = [];
@@ -217,7 +236,14 @@ function send(
         response.on('error', reject);
       },
     );
-    request.on('timeout', () => request.destroy(new TimeoutError()));
+    // A deadline for the whole exchange, not a socket idle timeout, so that a server that sends
+    // a byte now and then cannot hold the request open for ever.
+    const deadline = setTimeout(() => request.destroy(new TimeoutError()), options.timeoutMs);
+    inFlight.add(request);
+    request.on('close', () => {
+      clearTimeout(deadline);
+      inFlight.delete(request);
+    });
     request.on('error', reject);
     request.end(payload);
   });
@@ -225,10 +251,18 @@ function send(
 
 class TimeoutError extends Error {}
 
+function closedError(): ScimCallError {
+  return new ScimCallError('network', 'The SCIM client was closed because provisioning stopped', {
+    uncertain: true,
+  });
+}
+
 function toCallError(error: unknown, timeoutMs: number): ScimCallError {
   if (error instanceof ScimCallError) return error;
   if (error instanceof TimeoutError) {
-    return new ScimCallError('timeout', `No answer within ${timeoutMs} ms`, { uncertain: true });
+    return new ScimCallError('timeout', `Timed out: no complete response within ${timeoutMs} ms`, {
+      uncertain: true,
+    });
   }
   const code = (error as { code?: string }).code ?? '';
   const message = (error as Error).message;

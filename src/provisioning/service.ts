@@ -269,8 +269,11 @@ export function createProvisioning(
     const current = running.get(applicationId);
     if (!current) return;
     running.delete(applicationId);
-    await current.worker.stop();
+    // Closing the client ends a request in progress, which would otherwise hold the worker's
+    // stop until the request's retries run out.
+    const stopped = current.worker.stop();
     current.client.close();
+    await stopped;
   };
 
   /** Queues a full comparison; failed jobs are dropped because the comparison redoes them. */

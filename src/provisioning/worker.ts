@@ -43,6 +43,8 @@ export function startWorker(
   let haltedBy: string | undefined;
   let wake: (() => void) | undefined;
   let idleWaiters: Array<() => void> = [];
+  let signalStop = () => {};
+  const stopping = new Promise<void>((resolve) => (signalStop = resolve));
 
   const nextJob = () =>
     db
@@ -127,7 +129,8 @@ export function startWorker(
             },
             'provisioning job failed; retrying',
           );
-          await sleep(backoff(job.attempts));
+          // A stop ends the wait, and the loop then leaves the job started for the next start.
+          await Promise.race([sleep(backoff(job.attempts)), stopping]);
           continue;
         }
         await db
@@ -194,6 +197,7 @@ export function startWorker(
     },
     async stop() {
       stopped = true;
+      signalStop();
       wake?.();
       await running;
     },
