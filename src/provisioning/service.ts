@@ -265,6 +265,22 @@ export function createProvisioning(
     running.set(applicationId, { worker, client });
   };
 
+  /** Decrypts an integration's Token Key; logs and returns undefined when it cannot. */
+  const readStoredToken = (
+    application: { id: string; slug: string },
+    row: IdmIntegrationsTable,
+  ): string | undefined => {
+    try {
+      return decryptToken(secretKey, application.id, row.token_encrypted);
+    } catch (error) {
+      logger.warn(
+        { application: application.slug, err: error },
+        'stored Token Key cannot be decrypted',
+      );
+      return undefined;
+    }
+  };
+
   const halt = async (applicationId: string) => {
     const current = running.get(applicationId);
     if (!current) return;
@@ -349,8 +365,9 @@ export function createProvisioning(
         throw error;
       }
 
+      // Undefined when the stored Token Key no longer decrypts, so that a new one can replace it.
+      const storedToken = existing && readStoredToken(application, existing);
       if (existing?.active === 1) {
-        const storedToken = decryptToken(secretKey, application.id, existing.token_encrypted);
         if ((token && token !== storedToken) || parsedUrl !== existing.base_url) {
           throw new SesameError(
             'conflict',
@@ -358,10 +375,15 @@ export function createProvisioning(
           );
         }
       }
-      const storedToken =
-        existing && decryptToken(secretKey, application.id, existing.token_encrypted);
       const useToken = token ?? storedToken;
-      if (!useToken) throw new SesameError('input_invalid', 'Token Key is required');
+      if (!useToken) {
+        throw new SesameError(
+          'input_invalid',
+          existing
+            ? 'Token Key is required: the stored one cannot be decrypted because the secret key has changed or the row was altered'
+            : 'Token Key is required',
+        );
+      }
       // The stored token goes only to the server it was entered for, so that changing the Base
       // URL cannot send it elsewhere.
       if (!token && existing && new URL(parsedUrl).origin !== new URL(existing.base_url).origin) {
@@ -607,7 +629,20 @@ export function createProvisioning(
         .where('active', '=', 1)
         .execute();
       for (const row of active) {
-        await run(row.application_id);
+        // One integration that cannot run, such as one whose Token Key no longer decrypts,
+        // must not keep Sesame or the other integrations from starting.
+        try {
+          await run(row.application_id);
+        } catch (error) {
+          const reason = `Provisioning could not start: ${(error as Error).message}. Deactivate the integration and activate it again.`;
+          logger.error({ applicationId: row.application_id, err: error }, reason);
+          await db
+            .updateTable('idm_integrations')
+            .set({ last_error: reason, updated_at: nowIso() })
+            .where('application_id', '=', row.application_id)
+            .execute();
+          continue;
+        }
         // A full comparison at start catches changes made while no worker ran, such as an
         // activation from the command line, at the cost of read calls only.
         const application = await db
