@@ -1,3 +1,4 @@
+import { ScimCallError } from './client.ts';
 import type { UserAttributes } from './wanted.ts';
 
 /** SCIM 2.0 schema and message URNs (RFC 7643, RFC 7644) that the provisioning client sends and reads. */
@@ -112,7 +113,7 @@ export function parseListResponse(body: unknown): { resources: unknown[]; totalR
   const list = asObject(body);
   const schemas = list.schemas;
   if (!Array.isArray(schemas) || !schemas.includes(scimSchemas.listResponse)) {
-    throw new Error('The answer is not a SCIM ListResponse');
+    throw invalidResponse('The response is not a SCIM ListResponse');
   }
   const resources = Array.isArray(list.Resources) ? list.Resources : [];
   const total = Number(list.totalResults);
@@ -122,7 +123,7 @@ export function parseListResponse(body: unknown): { resources: unknown[]; totalR
 export function parseRemoteUser(body: unknown): RemoteUser {
   const user = asObject(body);
   const id = text(user.id);
-  if (!id) throw new Error('A SCIM user in the answer has no id');
+  if (!id) throw invalidResponse('A SCIM user in the response has no id');
   const name = asObject(user.name);
   const emails = Array.isArray(user.emails) ? user.emails.map(asObject) : [];
   const email = emails.find((entry) => entry.primary === true) ?? emails[0];
@@ -144,13 +145,21 @@ export function parseRemoteUser(body: unknown): RemoteUser {
 export function parseRemoteGroup(body: unknown): RemoteGroup {
   const group = asObject(body);
   const id = text(group.id);
-  if (!id) throw new Error('A SCIM group in the answer has no id');
+  if (!id) throw invalidResponse('A SCIM group in the response has no id');
   return {
     id,
     displayName: text(group.displayName),
     memberIds: Array.isArray(group.members) ? values(group.members) : undefined,
     entitlements: values(group.entitlements),
   };
+}
+
+/**
+ * Returns the error for a response that is JSON but not the SCIM resource expected, so that
+ * callers report it like any other failed call instead of as an internal error.
+ */
+function invalidResponse(message: string): ScimCallError {
+  return new ScimCallError('invalid_response', message);
 }
 
 function values(list: unknown): string[] {

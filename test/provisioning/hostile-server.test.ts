@@ -126,3 +126,48 @@ describe('a SCIM server that holds requests open', () => {
     expect((await provisioning.get('databricks'))?.active).toBe(false);
   });
 });
+
+describe('a SCIM server that returns malformed users', () => {
+  let sesame: TestInstance;
+  let server: HostileServer;
+
+  afterEach(async () => {
+    await sesame.close();
+    await server.close();
+  });
+
+  it('is reported as a failed SCIM call', async () => {
+    const users = [{ id: { nested: 'object' }, userName: 'x@example.com' }];
+    server = await startHostileServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/scim+json' });
+      response.end(
+        JSON.stringify({
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
+          totalResults: users.length,
+          Resources: users,
+        }),
+      );
+    });
+    sesame = await startInstance();
+    await sesame.services.applications.create(
+      {
+        slug: 'databricks',
+        template: 'databricks',
+        displayLabel: 'Databricks',
+        spEntityId: 'https://accounts.cloud.databricks.com/saml',
+        acsUrls: ['https://dbc-test.cloud.databricks.com/saml/consume'],
+        sso: databricksTemplate,
+      },
+      by,
+    );
+    const { provisioning } = sesame.services;
+    await provisioning.activate('databricks', { baseUrl: server.baseUrl, token: 'dapi-x' }, by);
+
+    const listing = provisioning.listImportCandidates('databricks');
+    await expect(listing).rejects.toMatchObject({ code: 'scim_call_failed' });
+    await expect(listing).rejects.toThrow(/A SCIM user in the response has no id/);
+    await expect(provisioning.preview('databricks')).rejects.toMatchObject({
+      code: 'scim_call_failed',
+    });
+  });
+});
