@@ -8,6 +8,7 @@ import { adminPortalMigration } from './migrations/0002-admin-portal.ts';
 import { provisioningMigration } from './migrations/0003-provisioning.ts';
 import { passwordLinksMigration } from './migrations/0004-password-links.ts';
 import { scimTokensMigration } from './migrations/0005-scim-tokens.ts';
+import { scimDirectoryFieldsMigration } from './migrations/0006-scim-directory-fields.ts';
 import type { Database } from './schema.ts';
 
 export type { Database } from './schema.ts';
@@ -20,6 +21,7 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
     '0003-provisioning': provisioningMigration(dialect),
     '0004-password-links': passwordLinksMigration(dialect),
     '0005-scim-tokens': scimTokensMigration(dialect),
+    '0006-scim-directory-fields': scimDirectoryFieldsMigration(dialect),
   };
 }
 

@@ -37,6 +37,12 @@ export interface UsersTable {
   is_admin: number;
   created_at: string;
   updated_at: string;
+  /** The SCIM client's identifier for the user (`externalId`), compared with regard to case. */
+  external_id: string | null;
+  employee_number: string;
+  department: string;
+  /** The user's manager, another Sesame user; set to null when the manager is deleted. */
+  manager_id: string | null;
 }
 
 export interface GroupsTable {
@@ -44,6 +50,10 @@ export interface GroupsTable {
   name: string;
   name_key: string;
   created_at: string;
+  /** Time of the last change to the name, `external_id` or the members. */
+  updated_at: string;
+  /** The SCIM client's identifier for the group (`externalId`), compared with regard to case. */
+  external_id: string | null;
 }
 
 export interface GroupMembersTable {

@@ -4,19 +4,21 @@ import type { Db } from '../db/index.ts';
 import { isUniqueViolation, nowIso } from '../db/index.ts';
 import type { UsersTable } from '../db/schema.ts';
 import { SesameError } from '../errors.ts';
-import type { Insights } from '../insights/events.ts';
+import type { EventInput, Insights } from '../insights/events.ts';
 import { noChangeQueue, type ChangeQueue } from '../provisioning/queue.ts';
 import {
+  checkExternalId,
   createGroupChanges,
   groupNameConflict,
   type GroupChangeOperations,
 } from './group-changes.ts';
+import { createMemberships, type MembershipOperations } from './memberships.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { clearAccountLock } from './throttle.ts';
-import { createUserChanges, type UserChangeOperations } from './user-changes.ts';
+import { assertManager, createUserChanges, type UserChangeOperations } from './user-changes.ts';
 import {
   isGroupName,
-  newUserSchema,
+  newUserRecordSchema,
   parseInput,
   passwordSchema,
   type NewUser,
@@ -36,7 +38,8 @@ export interface Actor {
 }
 
 /** Users, groups and memberships. Usernames, emails and group names are unique without regard to case. */
-export interface Directory extends UserChangeOperations, GroupChangeOperations {
+export interface Directory
+  extends UserChangeOperations, GroupChangeOperations, MembershipOperations {
   createUser(input: NewUser, by: Actor): Promise<User>;
   findUser(usernameOrEmail: string): Promise<User | undefined>;
   getUser(id: string): Promise<User | undefined>;
@@ -47,12 +50,16 @@ export interface Directory extends UserChangeOperations, GroupChangeOperations {
   authenticate(login: string, password: string): Promise<{ user?: User; reason?: string }>;
   setPassword(username: string, password: string, by: Actor): Promise<void>;
   setStatus(username: string, status: User['status'], by: Actor): Promise<void>;
-  createGroup(name: string, by: Actor): Promise<Group>;
+  createGroup(name: string, by: Actor, fields?: { externalId?: string | null }): Promise<Group>;
   requireGroup(name: string): Promise<Group>;
   listGroups(): Promise<Group[]>;
-  addMember(groupName: string, username: string, by: Actor): Promise<void>;
-  removeMember(groupName: string, username: string, by: Actor): Promise<void>;
   countUsers(): Promise<number>;
+  /**
+   * Runs `work` with a directory whose reads and writes all happen in one database transaction,
+   * so that several changes commit or roll back together. Their events are recorded after the
+   * commit and dropped on a rollback, because on SQLite the one connection is held until then.
+   */
+  transaction<T>(work: (directory: Directory) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -94,16 +101,24 @@ export function createDirectory(
   };
 
   const userChanges = createUserChanges(db, insights, queue);
-  return {
+  const groupChanges = createGroupChanges(db, insights, queue);
+  const directory: Directory = {
     ...userChanges,
-    ...createGroupChanges(db, insights, queue),
+    ...groupChanges,
+    ...createMemberships(db, insights, queue, {
+      requireUser,
+      requireGroup,
+      requireUserById: userChanges.requireUserById,
+      requireGroupById: groupChanges.requireGroupById,
+    }),
     findUser,
     requireUser,
     requireGroup,
 
     async createUser(input, by) {
-      const fields = parseInput(newUserSchema, input);
+      const fields = parseInput(newUserRecordSchema, input);
       await assertUnique(db, fields.username, fields.email);
+      if (fields.managerId) await assertManager(db, fields.managerId);
 
       const now = nowIso();
       const user: User = {
@@ -120,6 +135,10 @@ export function createDirectory(
         is_admin: fields.isAdmin ? 1 : 0,
         created_at: now,
         updated_at: now,
+        external_id: fields.externalId ?? null,
+        employee_number: fields.employeeNumber ?? '',
+        department: fields.department ?? '',
+        manager_id: fields.managerId ?? null,
       };
       await db
         .insertInto('users')
@@ -199,7 +218,7 @@ export function createDirectory(
       await userChanges.setStatusById(user.id, status, by);
     },
 
-    async createGroup(name, by) {
+    async createGroup(name, by, fields = {}) {
       if (!isGroupName(name)) {
         throw new SesameError(
           'input_invalid',
@@ -213,7 +232,15 @@ export function createDirectory(
         .executeTakeFirst();
       if (existing) throw new SesameError('conflict', `Group "${existing.name}" already exists`);
 
-      const group = { id: randomUUID(), name, name_key: name.toLowerCase(), created_at: nowIso() };
+      const now = nowIso();
+      const group = {
+        id: randomUUID(),
+        name,
+        name_key: name.toLowerCase(),
+        created_at: now,
+        updated_at: now,
+        external_id: checkExternalId(fields.externalId),
+      };
       await db.insertInto('groups').values(group).execute().catch(groupNameConflict(name));
       await insights.record({
         type: 'group_create',
@@ -226,60 +253,18 @@ export function createDirectory(
 
     listGroups: () => db.selectFrom('groups').select(['id', 'name']).orderBy('name_key').execute(),
 
-    async addMember(groupName, username, by) {
-      const group = await requireGroup(groupName);
-      const user = await requireUser(username);
-      const inserted = await db.transaction().execute(async (trx) => {
-        const result = await trx
-          .insertInto('group_members')
-          .values({ group_id: group.id, user_id: user.id })
-          .onConflict((oc) => oc.doNothing())
-          .executeTakeFirst();
-        const added = Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
-        if (added) await queue.enqueue(trx, { users: [user.id], groups: [group.id] });
-        return added;
-      });
-      // Already there: nothing changed, so nothing is recorded.
-      if (!inserted) return;
-      await insights.record({
-        type: 'group_member_add',
-        outcome: 'success',
-        ...by,
-        userId: user.id,
-        username: user.username,
-        details: { group: group.name },
-      });
-    },
-
-    async removeMember(groupName, username, by) {
-      const group = await requireGroup(groupName);
-      const user = await requireUser(username);
-      const removed = await db.transaction().execute(async (trx) => {
-        const result = await trx
-          .deleteFrom('group_members')
-          .where('group_id', '=', group.id)
-          .where('user_id', '=', user.id)
-          .executeTakeFirst();
-        if (Number(result.numDeletedRows) === 0) return false;
-        await queue.enqueue(trx, { users: [user.id], groups: [group.id] });
-        return true;
-      });
-      if (!removed) {
-        throw new SesameError(
-          'not_found',
-          `User "${user.username}" is not a member of "${group.name}"`,
-        );
-      }
-      await insights.record({
-        type: 'group_member_remove',
-        outcome: 'success',
-        ...by,
-        userId: user.id,
-        username: user.username,
-        details: { group: group.name },
-      });
+    async transaction(work) {
+      if (db.isTransaction) return work(directory);
+      const events: EventInput[] = [];
+      const deferred: Insights = { ...insights, record: async (event) => void events.push(event) };
+      const result = await db
+        .transaction()
+        .execute((trx) => work(createDirectory(trx, deferred, queue)));
+      for (const event of events) await insights.record(event);
+      return result;
     },
   };
+  return directory;
 }
 
 /**

@@ -5,7 +5,8 @@ import { SesameError } from '../errors.ts';
 import type { Insights } from '../insights/events.ts';
 import type { ChangeQueue } from '../provisioning/queue.ts';
 import { clearAccountLock } from './throttle.ts';
-import { parseInput, userChangesSchema, type UserChanges } from './validation.ts';
+import { inTransaction } from './transaction.ts';
+import { parseInput, userRecordChangesSchema, type UserChanges } from './validation.ts';
 
 type User = UsersTable;
 type Actor = { actor: string; sourceIp?: string | null };
@@ -38,7 +39,7 @@ export function createUserChanges(
    * both succeed and lock everyone out.
    */
   const guardLastAdmin = async (user: User, change: string, write: (trx: Db) => Promise<void>) => {
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       const current = await trx
         .selectFrom('users')
         .select(['is_admin', 'status'])
@@ -110,9 +111,10 @@ export function createUserChanges(
     requireUserById,
 
     async updateUser(id, changes, by) {
-      const fields = parseInput(userChangesSchema, changes);
+      const fields = parseInput(userRecordChangesSchema, changes);
       const user = await requireUserById(id);
       await assertNoClash(db, user.id, fields.username, fields.email);
+      if (fields.managerId) await assertManager(db, fields.managerId, user.id);
 
       const set = {
         ...(fields.username !== undefined && {
@@ -126,19 +128,22 @@ export function createUserChanges(
         ...(fields.firstName !== undefined && { first_name: fields.firstName }),
         ...(fields.lastName !== undefined && { last_name: fields.lastName }),
         ...(fields.displayName !== undefined && { display_name: fields.displayName }),
+        ...(fields.externalId !== undefined && { external_id: fields.externalId }),
+        ...(fields.employeeNumber !== undefined && { employee_number: fields.employeeNumber }),
+        ...(fields.department !== undefined && { department: fields.department }),
+        ...(fields.managerId !== undefined && { manager_id: fields.managerId }),
         updated_at: nowIso(),
       };
-      await db
-        .transaction()
-        .execute(async (trx) => {
-          await trx.updateTable('users').set(set).where('id', '=', id).execute();
-          await queue.enqueue(trx, { users: [id] });
-        })
-        .catch(async (error: unknown) => {
-          if (isUniqueViolation(error))
-            await assertNoClash(db, user.id, fields.username, fields.email);
-          throw error;
-        });
+      await inTransaction(db, async (trx) => {
+        await trx.updateTable('users').set(set).where('id', '=', id).execute();
+        await queue.enqueue(trx, { users: [id] });
+      }).catch(async (error: unknown) => {
+        // NOTE: inside a caller's transaction on PostgreSQL, the violation has aborted that
+        // transaction, so this check fails too and the caller sees the database error.
+        if (isUniqueViolation(error))
+          await assertNoClash(db, user.id, fields.username, fields.email);
+        throw error;
+      });
 
       const updated = await requireUserById(id);
       await record('user_update', updated, by, { changed: Object.keys(fields) });
@@ -152,6 +157,14 @@ export function createUserChanges(
         revoked = await revokeKeys(trx, user);
         await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
         await trx.deleteFrom('api_keys').where('user_id', '=', id).execute();
+        // The user's groups lose a member (ON DELETE CASCADE), so they count as changed.
+        await trx
+          .updateTable('groups')
+          .set({ updated_at: nowIso() })
+          .where('id', 'in', (eb) =>
+            eb.selectFrom('group_members').select('group_id').where('user_id', '=', id),
+          )
+          .execute();
         await trx.deleteFrom('users').where('id', '=', id).execute();
         await queue.enqueue(trx, { users: [id] });
       });
@@ -195,7 +208,7 @@ export function createUserChanges(
         }
       };
       if (status === 'suspended') await guardLastAdmin(user, 'suspended', write);
-      else await db.transaction().execute(write);
+      else await inTransaction(db, write);
       // Reactivation lifts a sign-in lock.
       if (status === 'active') await clearAccountLock(db, id);
       await recordRevoked(revoked, user, by);
@@ -221,6 +234,27 @@ async function assertNoClash(db: Db, userId: string, username?: string, email?: 
     throw new SesameError(
       'conflict',
       `Another user already has the username or email "${keys.join('" or "')}" (compared without regard to case)`,
+    );
+  }
+}
+
+/**
+ * Rejects a manager ID that names no user, or the user themself: a user cannot report to
+ * themself.
+ */
+export async function assertManager(db: Db, managerId: string, userId?: string) {
+  if (managerId === userId) {
+    throw new SesameError('input_invalid', 'Invalid input: managerId must not be the user itself');
+  }
+  const manager = await db
+    .selectFrom('users')
+    .select('id')
+    .where('id', '=', managerId)
+    .executeTakeFirst();
+  if (!manager) {
+    throw new SesameError(
+      'input_invalid',
+      `Invalid input: managerId "${managerId}" is not the ID of a user`,
     );
   }
 }

@@ -36,7 +36,30 @@ export const newUserSchema = z.strictObject({
   isAdmin: z.boolean().default(false),
 });
 
-export type NewUser = z.input<typeof newUserSchema>;
+/**
+ * Fields that an HR system or other SCIM client sets beside the profile. They are not on the
+ * admin forms or the admin API. `null` clears `externalId` and `managerId`; an empty string
+ * clears the others.
+ */
+const hrFields = {
+  /** The client's own identifier for the user, compared with regard to case. */
+  externalId: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[^\u0000-\u001f\u007f]*$/, 'contains control characters')
+    .nullable()
+    .optional(),
+  employeeNumber: profileText.optional(),
+  department: profileText.optional(),
+  /** The Sesame user ID of the user's manager. */
+  managerId: z.string().min(1).max(64).nullable().optional(),
+};
+
+/** A new user as the directory takes it: the admin form's fields and the HR fields. */
+export const newUserRecordSchema = newUserSchema.extend(hrFields);
+
+export type NewUser = z.input<typeof newUserRecordSchema>;
 
 /** Profile changes: every field optional, unknown fields rejected. */
 export const userChangesSchema = z.strictObject({
@@ -47,7 +70,10 @@ export const userChangesSchema = z.strictObject({
   displayName: profileText.optional(),
 });
 
-export type UserChanges = z.input<typeof userChangesSchema>;
+/** Profile changes as the directory takes them: the admin form's fields and the HR fields. */
+export const userRecordChangesSchema = userChangesSchema.extend(hrFields);
+
+export type UserChanges = z.input<typeof userRecordChangesSchema>;
 
 export const passwordSchema = z
   .string()
