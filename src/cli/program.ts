@@ -5,6 +5,7 @@ import { createLogger } from '../log.ts';
 import { ensureAdministrator, serve } from '../serve.ts';
 import { createServices, type Services } from '../services.ts';
 import { appCommands, groupCommands, userCommands, type CliIo } from './commands.ts';
+import { scimTokenCommands } from './scim-token.ts';
 
 export interface RunResult {
   exitCode: number;
@@ -66,6 +67,7 @@ export async function runCli(
   program.addCommand(userCommands(open, io));
   program.addCommand(groupCommands(open, io));
   program.addCommand(appCommands(open, io));
+  program.addCommand(scimTokenCommands(open, io));
 
   for (const command of program.commands) command.exitOverride();
   try {

@@ -119,8 +119,15 @@ export const scimJsonParser: RequestHandler = function scimJsonParser(req, res, 
     if (error === undefined) return next();
     const type = (error as { type?: unknown }).type;
     const reply = bodyErrorReplies[String(type)];
-    if (!reply) return next(error);
-    reply(res, req);
+    if (reply) return reply(res, req);
+
+    // body-parser 2.4 passes a failure to decompress (such as zlib's "incorrect header check")
+    // as a 400 without a type.
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return scimError(res, 400, 'Request body could not be read', scimTypes.invalidSyntax);
+    }
+    next(error);
   });
 };
 
@@ -132,7 +139,7 @@ function hasBody(req: Request): boolean {
   return req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;
 }
 
-/** SCIM errors for body-parser's failures, by their `type`. Others go to the error handler. */
+/** SCIM errors for body-parser's failures, by their `type`. */
 const bodyErrorReplies: Record<string, (res: Response, req: Request) => void> = {
   'entity.too.large': (res) =>
     scimError(

@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import { messages, scimMediaType, type ScimType } from './constants.ts';
 
-/** The body of a SCIM error response (RFC 7644 section 3.12). */
+/** The body of a SCIM error response (RFC 7644). */
 export interface ScimErrorBody {
   schemas: [typeof messages.error];
   /** The HTTP status code as a string, as the RFC requires. */

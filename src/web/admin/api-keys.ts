@@ -1,17 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { Services } from '../../services.ts';
 import { requireCsrf } from '../csrf.ts';
 import { actorOf, adminOf } from './access.ts';
+import { isResubmitted, issueFormNonce } from './form-nonce.ts';
 import { rejectedForm, isFormError, textField, type FieldErrors } from './forms.ts';
 import { setNotice, takeNotice } from './notices.ts';
-
-declare module 'express-session' {
-  interface SessionData {
-    /** One-time value of the API key form; a reload that posts it again creates nothing. */
-    apiKeyFormNonce?: string;
-  }
-}
 
 /** `/admin/api-keys`: every administrator's API keys, creation, and revocation. */
 export function apiKeysRouter(services: Services): Router {
@@ -36,12 +29,10 @@ async function renderApiKeys(
     const owner = await services.directory.getUser(key.userId);
     owners.set(key.userId, owner?.username ?? key.userId);
   }
-  // A fresh one-time value per form, so reloading the "created" page cannot create a second key.
-  req.session.apiKeyFormNonce = randomBytes(16).toString('hex');
   res.render('admin/api-keys', {
     title: 'API Keys',
     section: 'api-keys',
-    formNonce: req.session.apiKeyFormNonce,
+    formNonce: issueFormNonce(req, 'apiKeyFormNonce'),
     keys,
     owners,
     name,
@@ -62,11 +53,7 @@ function showApiKeys(services: Services) {
 function createApiKey(services: Services) {
   return async (req: Request, res: Response) => {
     const name = textField(req.body, 'name');
-    const nonce = textField(req.body, 'formNonce');
-    const expected = req.session.apiKeyFormNonce;
-    delete req.session.apiKeyFormNonce;
-    // The page always sends the value; a value that was already used means the browser re-posted.
-    if (nonce && nonce !== expected) {
+    if (isResubmitted(req, 'apiKeyFormNonce')) {
       res.status(409);
       return renderApiKeys(services, req, res, '', {
         form: 'This form was already submitted, so no second key was created. The key it created is in the list below; its token was shown once.',

@@ -8,6 +8,7 @@ import { loadFinishedImports } from './applications/idm-import.ts';
 import { applicationsRouter } from './applications/router.ts';
 import { groupsRouter } from './groups/router.ts';
 import { exportInsights, showInsights } from './insights.ts';
+import { scimTokensRouter } from './scim-tokens.ts';
 import { usersRouter } from './users/router.ts';
 
 /**
@@ -28,5 +29,6 @@ export function adminRouter(services: Services): Router {
   router.get('/insights', showInsights(services));
   router.get('/insights/export.json', exportInsights(services));
   router.use('/api-keys', apiKeysRouter(services));
+  router.use('/scim-tokens', scimTokensRouter(services));
   return router;
 }

@@ -5,6 +5,7 @@
 import type { Application } from '../../applications/service.ts';
 import type { ApiKey } from '../../directory/api-keys.ts';
 import type { Group, User } from '../../directory/service.ts';
+import type { ScimTokenInfo } from '../../scim/tokens.ts';
 import type { Services } from '../../services.ts';
 import { idpEndpoint } from '../sso.ts';
 
@@ -84,6 +85,17 @@ function idpJson(services: Services, slug: string) {
     metadataUrl: `${endpoint}/metadata`,
     certificateUrl: `${services.config.baseUrl}/certificate.pem`,
     certificateNotAfter: services.signingKey.notAfter.toISOString(),
+  };
+}
+
+export function scimTokenJson(token: ScimTokenInfo) {
+  return {
+    id: token.id,
+    name: token.name,
+    createdBy: token.createdBy,
+    createdAt: token.createdAt,
+    lastUsedAt: token.lastUsedAt,
+    revokedAt: token.revokedAt,
   };
 }
 

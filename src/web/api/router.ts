@@ -10,6 +10,7 @@ import { eventRoutes } from './events.ts';
 import { groupRoutes } from './groups.ts';
 import { bodyParsers, type ApiRoute } from './http.ts';
 import { identityManagementRoutes } from './identity-management.ts';
+import { scimTokenRoutes } from './scim-tokens.ts';
 import { userRoutes } from './users.ts';
 
 /** Returns every route of the API, by resource. docs/api.md documents each one. */
@@ -22,6 +23,7 @@ export function apiRoutes(services: Services): ApiRoute[] {
     ...identityManagementRoutes(services),
     ...eventRoutes(services),
     ...apiKeyRoutes(services),
+    ...scimTokenRoutes(services),
     ...certificateRoutes(services),
   ];
 }

@@ -7,12 +7,14 @@ import { by, seedAdminPortal, signInAdmin, snapshot, withFields } from './suppor
 let sesame: TestInstance;
 let seed: Awaited<ReturnType<typeof seedAdminPortal>>;
 let keyId: string;
+let scimTokenId: string;
 
 beforeEach(async () => {
   sesame = await startInstance();
   seed = await seedAdminPortal(sesame.services);
   const { key } = await sesame.services.apiKeys.create(seed.root.id, 'ci', by);
   keyId = key.id;
+  scimTokenId = (await sesame.services.scimTokens.create('ci', by)).id;
 });
 afterEach(() => sesame.close());
 
@@ -47,6 +49,7 @@ function pages(): string[] {
     '/admin/insights',
     '/admin/insights/export.json',
     '/admin/api-keys',
+    '/admin/scim-tokens',
   ];
 }
 
@@ -122,6 +125,8 @@ function forms(): FormCase[] {
     { path: `/admin/groups/${group}/delete`, multipart: false, fields: {} },
     { path: '/admin/api-keys', multipart: false, fields: { name: 'another' }, okStatus: 200 },
     { path: `/admin/api-keys/${keyId}/revoke`, multipart: false, fields: {} },
+    { path: '/admin/scim-tokens', multipart: false, fields: { name: 'another' }, okStatus: 200 },
+    { path: `/admin/scim-tokens/${scimTokenId}/revoke`, multipart: false, fields: {} },
     { path: `/admin/users/${user}/delete`, multipart: false, fields: {} },
     {
       path: '/admin/applications/delete',

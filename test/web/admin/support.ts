@@ -96,6 +96,7 @@ export async function snapshot(services: Services) {
     applications: await db.selectFrom('applications').selectAll().orderBy('id').execute(),
     bindings: await db.selectFrom('application_groups').selectAll().orderBy('group_id').execute(),
     apiKeys: await db.selectFrom('api_keys').selectAll().orderBy('id').execute(),
+    scimTokens: await db.selectFrom('scim_tokens').selectAll().orderBy('id').execute(),
   };
 }
 
