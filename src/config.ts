@@ -55,6 +55,8 @@ export interface Config {
   scimBackoffMaxMs: number;
   /** Maximum size of one SCIM answer. */
   scimMaxResponseBytes: number;
+  /** Maximum users, or groups, read from a SCIM server in one listing. */
+  scimMaxListedResources: number;
   /** PEM file of extra CA certificates trusted for SCIM servers, besides Node's built-in list. */
   scimCaFile?: string;
   /** Inbound SCIM server: requests per second each bearer token may make on average. */
@@ -119,6 +121,7 @@ const environmentSchema = z
     SESAME_SCIM_MAX_RESPONSE_BYTES: integer(64 * 1024, 1024 * 1024 * 1024).default(
       64 * 1024 * 1024,
     ),
+    SESAME_SCIM_MAX_LISTED_RESOURCES: integer(100, 10_000_000).default(200_000),
     SESAME_SCIM_CA_FILE: z.string().min(1).optional(),
     SESAME_SCIM_SERVER_RATE_PER_SECOND: z.coerce.number().min(0.1).max(100_000).default(50),
     SESAME_SCIM_SERVER_BURST: integer(1, 1_000_000).default(100),
@@ -180,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     scimBackoffBaseMs: e.SESAME_SCIM_BACKOFF_BASE_MS,
     scimBackoffMaxMs: e.SESAME_SCIM_BACKOFF_MAX_MS,
     scimMaxResponseBytes: e.SESAME_SCIM_MAX_RESPONSE_BYTES,
+    scimMaxListedResources: e.SESAME_SCIM_MAX_LISTED_RESOURCES,
     scimCaFile: e.SESAME_SCIM_CA_FILE,
     scimServerRatePerSecond: e.SESAME_SCIM_SERVER_RATE_PER_SECOND,
     scimServerBurst: e.SESAME_SCIM_SERVER_BURST,

@@ -65,23 +65,16 @@ export async function createServices(
   const queue = createChangeQueue();
   const directory = createDirectory(db, insights, queue);
   const secretKey = loadOrCreateSecretKey(config.dataDir, config.secretKey);
-  const provisioning = createProvisioning(
-    db,
-    insights,
-    logger,
-    queue,
-    secretKey,
-    directory.createUser,
-    {
-      limits: { perSecond: config.scimRatePerSecond, perMethod: config.scimMethodRates },
-      timeoutMs: config.scimTimeoutMs,
-      maxRetries: config.scimMaxRetries,
-      backoffBaseMs: config.scimBackoffBaseMs,
-      backoffMaxMs: config.scimBackoffMaxMs,
-      maxResponseBytes: config.scimMaxResponseBytes,
-      ca: readCaFile(config.scimCaFile),
-    },
-  );
+  const provisioning = createProvisioning(db, insights, logger, queue, secretKey, directory, {
+    limits: { perSecond: config.scimRatePerSecond, perMethod: config.scimMethodRates },
+    timeoutMs: config.scimTimeoutMs,
+    maxRetries: config.scimMaxRetries,
+    backoffBaseMs: config.scimBackoffBaseMs,
+    backoffMaxMs: config.scimBackoffMaxMs,
+    maxResponseBytes: config.scimMaxResponseBytes,
+    maxListedResources: config.scimMaxListedResources,
+    ca: readCaFile(config.scimCaFile),
+  });
   return {
     config,
     logger,

@@ -34,6 +34,7 @@ describe('configuration', () => {
       scimBackoffBaseMs: 1000,
       scimBackoffMaxMs: 60000,
       scimMaxResponseBytes: 64 * 1024 * 1024,
+      scimMaxListedResources: 200_000,
       scimCaFile: undefined,
       scimServerRatePerSecond: 50,
       scimServerBurst: 100,

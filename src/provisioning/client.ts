@@ -66,6 +66,8 @@ export interface ScimClientOptions extends RetryPolicy {
   token: string;
   limiter: RateLimiter;
   maxResponseBytes: number;
+  /** Upper bound of resources read in one listing of users or groups. */
+  maxListedResources: number;
   /** Extra trusted CA certificates (PEM), added to Node's own list. */
   ca?: string;
   sleep?: (milliseconds: number) => Promise<void>;
@@ -74,6 +76,7 @@ export interface ScimClientOptions extends RetryPolicy {
 
 export interface ScimClient {
   readonly target: ScimTarget;
+  readonly maxListedResources: number;
   /** Sends one SCIM request within the rate limit, retrying throttling answers; throws `ScimCallError`. */
   request(method: string, path: string, body?: unknown): Promise<ScimResponse>;
   /**
@@ -125,6 +128,7 @@ export function createScimClient(options: ScimClientOptions): ScimClient {
 
   return {
     target,
+    maxListedResources: options.maxListedResources,
 
     close() {
       closed = true;

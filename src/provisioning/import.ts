@@ -68,8 +68,10 @@ export const maxImport = 10_000;
 
 interface Dependencies {
   requireApplication(slug: string): Promise<{ id: string; slug: string }>;
-  clientOf(slug: string): Promise<ScimClient>;
+  /** Runs `use` with a SCIM client for the application, closing it afterwards if it was made for this. */
+  withClient<T>(slug: string, use: (client: ScimClient) => Promise<T>): Promise<T>;
   createUser: Directory['createUser'];
+  setStatusById: Directory['setStatusById'];
 }
 
 export function createImports(
@@ -108,10 +110,9 @@ export function createImports(
       .executeTakeFirst();
 
   const listCandidates = async (slug: string) => {
-    const client = await dependencies.clientOf(slug);
     let users;
     try {
-      ({ users } = await readRemoteState(client, false));
+      ({ users } = await dependencies.withClient(slug, (client) => readRemoteState(client, false)));
     } catch (error) {
       if (error instanceof ScimCallError) {
         throw new SesameError(
@@ -147,7 +148,7 @@ export function createImports(
   const importOne = async (candidate: ImportCandidate, by: Actor): Promise<ImportResult> => {
     const userName = candidate.userName;
     try {
-      await dependencies.createUser(
+      const user = await dependencies.createUser(
         {
           username: userName,
           email: candidate.email || userName,
@@ -157,6 +158,11 @@ export function createImports(
         },
         by,
       );
+      // A user deactivated in the SP arrives suspended rather than able to sign in.
+      if (!candidate.active) {
+        await dependencies.setStatusById(user.id, 'suspended', by);
+        return { userName, outcome: 'created', message: 'created suspended, as in the SP' };
+      }
       return { userName, outcome: 'created', message: 'created without a password' };
     } catch (error) {
       if (error instanceof SesameError && error.code === 'conflict')

@@ -1,5 +1,5 @@
 import type { Db } from '../db/index.ts';
-import type { ScimClient } from './client.ts';
+import { ScimCallError, type ScimClient } from './client.ts';
 import {
   remoteIdsOf,
   dropGroupLink,
@@ -42,15 +42,39 @@ export async function readRemoteState(client: ScimClient, withGroups: boolean) {
 
 async function listAll(client: ScimClient, resource: string): Promise<unknown[]> {
   const all: unknown[] = [];
+  const seen = new Set<string>();
+  let expected: number | undefined;
   for (let startIndex = 1; ;) {
     const response = await client.request(
       'GET',
       `${resource}?startIndex=${startIndex}&count=${pageSize}`,
     );
     const { resources, totalResults } = parseListResponse(response.body);
+    // The first page's total is the one trusted: a server that raises it on each page would
+    // otherwise keep the listing going.
+    expected ??= totalResults;
+    let fresh = 0;
+    for (const entry of resources) {
+      const id = (entry as { id?: unknown } | null)?.id;
+      const key = typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
+      if (key === undefined || !seen.has(key)) fresh += 1;
+      if (key !== undefined) seen.add(key);
+    }
+    if (resources.length > 0 && fresh === 0) {
+      throw new Error(
+        `The SCIM server returned the same ${resource} page again at startIndex ${startIndex}`,
+      );
+    }
     all.push(...resources);
+    // A server that pages for ever must not exhaust memory.
+    if (all.length > client.maxListedResources) {
+      throw new ScimCallError(
+        'invalid_response',
+        `The SCIM server lists more than ${client.maxListedResources} ${resource}; Sesame stops reading there (SESAME_SCIM_MAX_LISTED_RESOURCES)`,
+      );
+    }
     startIndex += resources.length;
-    if (resources.length === 0 || startIndex > totalResults) return all;
+    if (resources.length === 0 || startIndex > expected) return all;
   }
 }
 

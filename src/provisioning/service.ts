@@ -23,6 +23,7 @@ export type { PlannedCall } from './reconcile.ts';
 export interface ProvisioningOptions extends RetryPolicy {
   limits: RateLimits;
   maxResponseBytes: number;
+  maxListedResources: number;
   /** PEM text of extra trusted CA certificates. */
   ca?: string;
   pollMs?: number;
@@ -105,7 +106,7 @@ export function createProvisioning(
   logger: Logger,
   queue: ChangeQueue,
   secretKey: Buffer,
-  createUser: Directory['createUser'],
+  directory: Pick<Directory, 'createUser' | 'setStatusById'>,
   options: ProvisioningOptions,
 ): Provisioning {
   const limiter = createRateLimiter(options.limits);
@@ -155,6 +156,7 @@ export function createProvisioning(
       backoffBaseMs: options.backoffBaseMs,
       backoffMaxMs: options.backoffMaxMs,
       maxResponseBytes: options.maxResponseBytes,
+      maxListedResources: options.maxListedResources,
       ca: options.ca,
     });
 
@@ -319,8 +321,9 @@ export function createProvisioning(
 
   const imports = createImports(db, insights, logger, {
     requireApplication,
-    createUser,
-    clientOf: async (slug) => {
+    createUser: directory.createUser,
+    setStatusById: directory.setStatusById,
+    async withClient(slug, use) {
       const application = await requireApplication(slug);
       const row = await readRow(application.id);
       if (!row || row.active !== 1) {
@@ -330,14 +333,17 @@ export function createProvisioning(
         );
       }
       const current = running.get(application.id);
-      return (
-        current?.client ??
-        clientFor(
-          row.base_url,
-          row.target,
-          decryptToken(secretKey, application.id, row.token_encrypted),
-        )
+      if (current) return use(current.client);
+      const client = clientFor(
+        row.base_url,
+        row.target,
+        decryptToken(secretKey, application.id, row.token_encrypted),
       );
+      try {
+        return await use(client);
+      } finally {
+        client.close();
+      }
     },
   });
 

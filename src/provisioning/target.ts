@@ -9,7 +9,9 @@ export interface ScimTarget {
   level: TargetLevel;
   /**
    * The key of the rate limit bucket. Databricks limits SCIM calls per account, so Base URLs that
-   * name the same account ID share one bucket. Other URLs get one bucket per origin.
+   * name the same account ID on the same host share one bucket; the host is part of the key so
+   * that another server naming the same ID cannot slow this one down. Other URLs get one bucket
+   * per origin.
    */
   rateKey: string;
 }
@@ -55,7 +57,7 @@ export function parseBaseUrl(input: string, override: 'auto' | TargetLevel = 'au
     baseUrl,
     level,
     rateKey: account
-      ? `account:${decodeURIComponent(account).toLowerCase()}`
+      ? `account:${url.hostname}:${decodeURIComponent(account).toLowerCase()}`
       : `origin:${url.origin}`,
   };
 }

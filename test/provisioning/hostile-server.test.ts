@@ -171,3 +171,76 @@ describe('a SCIM server that returns malformed users', () => {
     });
   });
 });
+
+describe('a SCIM server that pages for ever', () => {
+  let sesame: TestInstance;
+  let server: HostileServer;
+  afterEach(async () => {
+    await sesame.close();
+    await server.close();
+  });
+
+  /** Answers the check, then serves list pages made by `page` for every other request. */
+  async function start(page: (pageNumber: number) => { ids: string[]; total: number }) {
+    let pageNumber = 0;
+    server = await startHostileServer((request, response) => {
+      response.writeHead(200, { 'content-type': 'application/scim+json' });
+      if (request.url?.endsWith('/Users?startIndex=1&count=1')) {
+        response.end(emptyList);
+        return;
+      }
+      pageNumber += 1;
+      const { ids, total } = page(pageNumber);
+      response.end(
+        JSON.stringify({
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
+          totalResults: total,
+          Resources: ids.map((id) => ({ id, userName: `${id}@example.com` })),
+        }),
+      );
+    });
+    sesame = await startInstance({ SESAME_SCIM_MAX_LISTED_RESOURCES: '2500' });
+    await sesame.services.applications.create(
+      {
+        slug: 'databricks',
+        template: 'databricks',
+        spEntityId: 'https://accounts.cloud.databricks.com/saml',
+        acsUrls: ['https://dbc-test.cloud.databricks.com/saml/consume'],
+        sso: databricksTemplate,
+      },
+      by,
+    );
+    await sesame.services.provisioning.activate(
+      'databricks',
+      { baseUrl: server.baseUrl, token: 'dapi-hostile' },
+      by,
+    );
+  }
+
+  it('stops at the listing limit when every page is new', async () => {
+    await start((pageNumber) => ({
+      ids: Array.from({ length: 1000 }, (_, index) => `u${pageNumber}-${index}`),
+      total: 1e12,
+    }));
+    await expect(sesame.services.provisioning.listImportCandidates('databricks')).rejects.toThrow(
+      /lists more than 2500 \/Users/,
+    );
+    expect(server.paths.length).toBeLessThanOrEqual(5);
+  });
+
+  it('stops when a page repeats', async () => {
+    await start(() => ({ ids: ['same-1', 'same-2'], total: 1e12 }));
+    await expect(sesame.services.provisioning.listImportCandidates('databricks')).rejects.toThrow(
+      /returned the same \/Users page again/,
+    );
+  });
+
+  it("trusts only the first page's total", async () => {
+    await start((pageNumber) => ({
+      ids: Array.from({ length: 1000 }, (_, index) => `u${pageNumber}-${index}`),
+      total: pageNumber === 1 ? 1500 : 1e12,
+    }));
+    const candidates = await sesame.services.provisioning.listImportCandidates('databricks');
+    expect(candidates).toHaveLength(2000);
+  });
+});

@@ -101,6 +101,24 @@ describe('manual import of Databricks users', () => {
     expect(await provisioning.listUnacknowledgedImports()).toEqual([]);
   });
 
+  it('imports a user deactivated in Databricks as suspended', async () => {
+    setup.scim.scim.state.addUser({ userName: 'gone@example.com', active: false });
+    await activate(setup);
+    const { provisioning, directory } = setup.sesame.services;
+    const [candidate] = await provisioning.listImportCandidates('databricks');
+    expect(candidate).toMatchObject({ userName: 'gone@example.com', active: false });
+
+    const run = await provisioning.importUsers('databricks', [candidate!.remoteId], by);
+    expect(run.results).toEqual([
+      {
+        userName: 'gone@example.com',
+        outcome: 'created',
+        message: 'created suspended, as in the SP',
+      },
+    ]);
+    expect((await directory.findUser('gone@example.com'))?.status).toBe('suspended');
+  });
+
   it('skips users already in Sesame and rejects unknown IDs', async () => {
     addRemoteUsers(2);
     await activate(setup);

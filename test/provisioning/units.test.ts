@@ -10,11 +10,11 @@ describe('parseBaseUrl', () => {
     ).toEqual({
       baseUrl: 'https://accounts.cloud.databricks.com/api/2.0/accounts/ABC-1/scim/v2',
       level: 'account',
-      rateKey: 'account:abc-1',
+      rateKey: 'account:accounts.cloud.databricks.com:abc-1',
     });
     expect(
       parseBaseUrl('https://accounts.azuredatabricks.net/api/2.1/accounts/abc-1/scim/v2'),
-    ).toMatchObject({ level: 'account', rateKey: 'account:abc-1' });
+    ).toMatchObject({ level: 'account', rateKey: 'account:accounts.azuredatabricks.net:abc-1' });
     expect(parseBaseUrl('https://dbc-1.cloud.databricks.com/api/2.0/preview/scim/v2')).toEqual({
       baseUrl: 'https://dbc-1.cloud.databricks.com/api/2.0/preview/scim/v2',
       level: 'workspace',
