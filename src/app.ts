@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import { scimRouter } from './scim/router.ts';
 import type { Services } from './services.ts';
 import { adminRouter } from './web/admin/router.ts';
 import { apiRouter } from './web/api/router.ts';
@@ -56,6 +57,9 @@ export function buildApp(services: Services): {
   // The API authenticates with API keys only and is mounted before the session middleware, so
   // a session cookie never authenticates an API call and CSRF cannot reach it.
   app.use('/api/v1', apiRouter(services));
+  // The SCIM server authenticates with SCIM tokens only, and is mounted before the session
+  // middleware for the same reason.
+  app.use('/scim/v2', scimRouter(services));
   app.use(
     express.urlencoded({ extended: false, limit: formBodyLimit(services), parameterLimit: 50 }),
   );

@@ -55,11 +55,12 @@ export interface Directory
   listGroups(): Promise<Group[]>;
   countUsers(): Promise<number>;
   /**
-   * Runs `work` with a directory whose reads and writes all happen in one database transaction,
-   * so that several changes commit or roll back together. Their events are recorded after the
-   * commit and dropped on a rollback, because on SQLite the one connection is held until then.
+   * Runs `work` with a directory whose reads and writes all happen in one database transaction
+   * `trx`, so that several changes commit or roll back together. Their events are recorded
+   * after the commit and dropped on a rollback, because on SQLite the one connection is held
+   * until then. Read other tables through `trx` too, or the read waits for the commit.
    */
-  transaction<T>(work: (directory: Directory) => Promise<T>): Promise<T>;
+  transaction<T>(work: (directory: Directory, trx: Db) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -254,12 +255,12 @@ export function createDirectory(
     listGroups: () => db.selectFrom('groups').select(['id', 'name']).orderBy('name_key').execute(),
 
     async transaction(work) {
-      if (db.isTransaction) return work(directory);
+      if (db.isTransaction) return work(directory, db);
       const events: EventInput[] = [];
       const deferred: Insights = { ...insights, record: async (event) => void events.push(event) };
       const result = await db
         .transaction()
-        .execute((trx) => work(createDirectory(trx, deferred, queue)));
+        .execute((trx) => work(createDirectory(trx, deferred, queue), trx));
       for (const event of events) await insights.record(event);
       return result;
     },
