@@ -75,6 +75,7 @@ export function orderOf(
     return [sql`${sql.ref(`${table}.created_at`)} asc`, sql`${id} asc`];
 
   const { expression, mayBeEmpty } = sortExpression(query.sortBy, scope);
+
   const terms = [sql`${expression} ${direction}`, sql`${id} asc`];
   if (mayBeEmpty) terms.unshift(sql`case when ${expression} = '' then 1 else 0 end ${direction}`);
   return terms;

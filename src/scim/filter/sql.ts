@@ -1,5 +1,6 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Compare, Filter } from 'scim2-parse-filter';
+import { invalidValue } from '../request-error.ts';
 import { resolvePath, type ResourceShape } from '../schema/names.ts';
 import { invalidFilter } from './parse.ts';
 
@@ -46,12 +47,20 @@ export function filterCondition(filter: Filter, scope: FilterScope): Condition {
   return translate(filter, topLevelLookup(scope));
 }
 
-/** Returns the SQL expression to sort by, or throws when the attribute cannot be sorted. */
+/**
+ * Returns the SQL expression to sort by, or throws 400 `invalidValue` when the attribute is
+ * unknown or not a single string or dateTime.
+ */
 export function sortExpression(path: string, scope: FilterScope) {
-  const { attribute, within } = topLevelLookup(scope)(path);
-  if (within || (attribute.type !== 'string' && attribute.type !== 'dateTime')) {
-    throw invalidFilter(`sortBy "${path.slice(0, 100)}" is not supported`);
+  const unsupported = invalidValue(`sortBy "${path.slice(0, 100)}" is not supported`);
+  let found: ReturnType<Lookup>;
+  try {
+    found = topLevelLookup(scope)(path);
+  } catch {
+    throw unsupported;
   }
+  const { attribute, within } = found;
+  if (within || (attribute.type !== 'string' && attribute.type !== 'dateTime')) throw unsupported;
   if (attribute.type === 'dateTime') return { expression: attribute.column, mayBeEmpty: false };
   const expression =
     attribute.caseExact || attribute.lowered ? attribute.column : sql`lower(${attribute.column})`;
