@@ -116,7 +116,7 @@ describe('PUT /Users/:id', () => {
     expect(response.body).toMatchObject({ status: '404', detail: 'User no-such-id not found' });
   });
 
-  it('refuses to set an administrator password', async () => {
+  it('rejects setting an administrator password', async () => {
     const { directory } = scim.sesame.services;
     const admin = await directory.createUser(
       { username: 'root', email: 'root@example.com', isAdmin: true },
