@@ -49,7 +49,7 @@ describe('inbound SCIM to Databricks provisioning', () => {
 
     const remote = snapshotState(setup.scim.scim.state).users['eng1@example.com'];
     expect(remote?.active).toBe(false);
-    expect(remote?.name.familyName).toBe('Renamed');
+    expect(remote?.name?.familyName).toBe('Renamed');
 
     const created = await scim('post', '/Users', {
       schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
