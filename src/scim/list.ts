@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { sql, type RawBuilder } from 'kysely';
 import type { Filter } from 'scim2-parse-filter';
+import type { Db } from '../db/index.ts';
 import { messages } from './constants.ts';
 import { parseFilter } from './filter/parse.ts';
 import { filterCondition, sortExpression, type FilterScope } from './filter/sql.ts';
@@ -55,7 +56,7 @@ export function readListQuery(req: Request, scope: FilterScope): ListQuery {
 }
 
 /** Returns the WHERE condition of a list request, if it has a filter. */
-export function whereOf(query: ListQuery, scope: FilterScope) {
+function whereOf(query: ListQuery, scope: FilterScope) {
   return query.filter ? filterCondition(query.filter, scope) : undefined;
 }
 
@@ -64,7 +65,7 @@ export function whereOf(query: ListQuery, scope: FilterScope) {
  * ascending order and first in descending order (RFC 7644 section 3.4.2.3). The ID breaks ties,
  * so pages do not overlap. Without `sortBy`, resources are listed in order of creation.
  */
-export function orderOf(
+function orderOf(
   query: ListQuery,
   scope: FilterScope,
   table: 'users' | 'groups',
@@ -79,6 +80,34 @@ export function orderOf(
   const terms = [sql`${expression} ${direction}`, sql`${id} asc`];
   if (mayBeEmpty) terms.unshift(sql`case when ${expression} = '' then 1 else 0 end ${direction}`);
   return terms;
+}
+
+/**
+ * Counts the rows of `table` that match a list request and reads one page of them. Filtering,
+ * sorting and paging all run in SQL.
+ */
+export async function pageOf<Row>(
+  db: Db,
+  table: 'users' | 'groups',
+  scope: FilterScope,
+  query: ListQuery,
+): Promise<{ total: number; rows: Row[] }> {
+  const where = whereOf(query, scope);
+  let base = db.selectFrom(table);
+  if (where) base = base.where(where);
+
+  const { total } = await base
+    .select((eb) => eb.fn.countAll<number>().as('total'))
+    .executeTakeFirstOrThrow();
+  if (query.count === 0) return { total: Number(total), rows: [] };
+
+  let page = base.selectAll();
+  for (const term of orderOf(query, scope, table)) page = page.orderBy(term);
+  const rows = await page
+    .limit(query.count)
+    .offset(query.startIndex - 1)
+    .execute();
+  return { total: Number(total), rows: rows as Row[] };
 }
 
 /** Builds a ListResponse (RFC 7644 section 3.4.2). */

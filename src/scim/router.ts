@@ -9,41 +9,23 @@ import {
   listSchemas,
 } from './discovery.ts';
 import { scimError } from './errors.ts';
-import {
-  deleteGroup,
-  getGroup,
-  listGroups,
-  patchGroup,
-  postGroup,
-  putGroup,
-} from './groups/routes.ts';
+import { groupHandlers } from './groups/routes.ts';
 import { scimFailureOf } from './request-error.ts';
-import { deleteUser, getUser, listUsers, patchUser, postUser, putUser } from './users/routes.ts';
+import { userHandlers } from './users/routes.ts';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** Returns every route of the SCIM server, by path; docs/scim.md documents each one. */
 function scimRoutes(services: Services): [string, Partial<Record<Method, RequestHandler>>][] {
+  const users = userHandlers(services);
+  const groups = groupHandlers(services);
   return [
-    ['/Users', { get: listUsers(services), post: postUser(services) }],
-    [
-      '/Users/:id',
-      {
-        get: getUser(services),
-        put: putUser(services),
-        patch: patchUser(services),
-        delete: deleteUser(services),
-      },
-    ],
-    ['/Groups', { get: listGroups(services), post: postGroup(services) }],
+    ['/Users', { get: users.list, post: users.post }],
+    ['/Users/:id', { get: users.get, put: users.put, patch: users.patch, delete: users.delete }],
+    ['/Groups', { get: groups.list, post: groups.post }],
     [
       '/Groups/:id',
-      {
-        get: getGroup(services),
-        put: putGroup(services),
-        patch: patchGroup(services),
-        delete: deleteGroup(services),
-      },
+      { get: groups.get, put: groups.put, patch: groups.patch, delete: groups.delete },
     ],
     ['/ServiceProviderConfig', { get: getServiceProviderConfig(services) }],
     ['/ResourceTypes', { get: listResourceTypes(services) }],

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../../db/index.ts';
 import type { GroupsTable } from '../../db/schema.ts';
 import { chunks } from '../../provisioning/queue.ts';
-import { orderOf, whereOf, type ListQuery } from '../list.ts';
+import { pageOf, type ListQuery } from '../list.ts';
 import { ScimRequestError } from '../request-error.ts';
 import { groupFilterScope } from './scope.ts';
 
@@ -57,22 +57,8 @@ export async function lockGroup(trx: Db, id: string): Promise<void> {
 
 /** Lists one page of groups matching a list request, with the total that match. */
 export async function listGroupRecords(db: Db, query: ListQuery) {
-  const where = whereOf(query, groupFilterScope);
-  let base = db.selectFrom('groups');
-  if (where) base = base.where(where);
-
-  const { total } = await base
-    .select((eb) => eb.fn.countAll<number>().as('total'))
-    .executeTakeFirstOrThrow();
-  if (query.count === 0) return { total: Number(total), records: [] };
-
-  let page = base.selectAll('groups');
-  for (const term of orderOf(query, groupFilterScope, 'groups')) page = page.orderBy(term);
-  const rows = await page
-    .limit(query.count)
-    .offset(query.startIndex - 1)
-    .execute();
-  return { total: Number(total), records: await withMembers(db, rows) };
+  const { total, rows } = await pageOf<GroupsTable>(db, 'groups', groupFilterScope, query);
+  return { total, records: await withMembers(db, rows) };
 }
 
 /** Returns those of `ids` that are not user IDs. */

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/index.ts';
 import type { UsersTable } from '../../db/schema.ts';
-import { orderOf, whereOf, type ListQuery } from '../list.ts';
+import { pageOf, type ListQuery } from '../list.ts';
 import { ScimRequestError } from '../request-error.ts';
 import { userFilterScope } from './scope.ts';
 
@@ -59,20 +59,6 @@ export async function lockUser(trx: Db, id: string): Promise<void> {
 
 /** Lists one page of users matching a list request, with the total that match. */
 export async function listUserRecords(db: Db, query: ListQuery) {
-  const where = whereOf(query, userFilterScope);
-  let base = db.selectFrom('users');
-  if (where) base = base.where(where);
-
-  const { total } = await base
-    .select((eb) => eb.fn.countAll<number>().as('total'))
-    .executeTakeFirstOrThrow();
-  if (query.count === 0) return { total: Number(total), records: [] };
-
-  let page = base.selectAll('users');
-  for (const term of orderOf(query, userFilterScope, 'users')) page = page.orderBy(term);
-  const rows = await page
-    .limit(query.count)
-    .offset(query.startIndex - 1)
-    .execute();
-  return { total: Number(total), records: await withGroups(db, rows) };
+  const { total, rows } = await pageOf<UsersTable>(db, 'users', userFilterScope, query);
+  return { total, records: await withGroups(db, rows) };
 }
