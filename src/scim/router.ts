@@ -65,19 +65,19 @@ function scimErrorHandler(services: Services): ErrorRequestHandler {
   return (error: unknown, req, res: Response, next) => {
     if (res.headersSent) return next(error);
     const failure = scimFailureOf(error);
-    const fields = {
-      event: 'scim.request.failed',
-      status: failure.status,
-      method: req.method,
-      path: req.path,
-    };
-    if (failure.status >= 500)
-      services.logger.error({ ...fields, err: error }, 'SCIM request failed');
-    else
+    const request = { status: failure.status, method: req.method, path: req.path };
+    if (failure.status >= 500) {
+      services.logger.error(
+        { event: 'scim.request.failed', ...request, err: error },
+        'SCIM request failed',
+      );
+    } else {
+      const reason = { scimType: failure.scimType, detail: failure.detail };
       services.logger.info(
-        { ...fields, scimType: failure.scimType, detail: failure.detail },
+        { event: 'scim.request.rejected', ...request, ...reason },
         'SCIM request rejected',
       );
+    }
     scimError(res, failure.status, failure.detail, failure.scimType);
   };
 }
