@@ -36,13 +36,6 @@ function keysOf(path: ResolvedPath): string[] {
   return path.extension ? [path.extension, ...names] : names;
 }
 
-/** Tells whether a projection returns any part of the top-level attribute `name`. */
-export function returns(projection: Projection, name: string): boolean {
-  if (projection.kind === 'all') return true;
-  if (projection.kind === 'only') return projection.paths.some((keys) => keys[0] === name);
-  return !projection.paths.some((keys) => keys.length === 1 && keys[0] === name);
-}
-
 /** Applies a projection to a resource's JSON; `id` and `schemas` always stay. */
 export function project(
   resource: Record<string, unknown>,
