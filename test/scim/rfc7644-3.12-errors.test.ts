@@ -1,5 +1,7 @@
+import { Writable } from 'node:stream';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log.ts';
 import { errorUrn, startScim, userUrn, type ScimTest } from './support.ts';
 
 let scim: ScimTest;
@@ -66,5 +68,35 @@ describe('SCIM errors', () => {
   it('does not store responses', async () => {
     const response = await scim.call('get', '/Users').expect(200);
     expect(response.headers['cache-control']).toBe('no-store');
+  });
+});
+
+describe('SCIM error logging', () => {
+  it('logs a rejection with its scimType and detail', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logged = await startScim({}, createLogger('info', sink));
+    try {
+      await logged.call('get', `/Users?filter=${encodeURIComponent('title eq "x"')}`).expect(400);
+    } finally {
+      await logged.close();
+    }
+    const rejection = lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((line) => line.event === 'scim.request.rejected');
+    expect(rejection).toMatchObject({
+      level: 30,
+      msg: 'SCIM request rejected',
+      status: 400,
+      method: 'GET',
+      path: '/Users',
+      scimType: 'invalidFilter',
+      detail: 'Filtering on "title" is not supported',
+    });
   });
 });

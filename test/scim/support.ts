@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import request from 'supertest';
+import type { Logger } from '../../src/log.ts';
 import { startInstance, type TestInstance } from '../support/instance.ts';
 
 export const userUrn = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -28,8 +29,11 @@ export interface ScimTest {
 }
 
 /** Starts Sesame on a fresh database with one SCIM token. */
-export async function startScim(env: Record<string, string> = {}): Promise<ScimTest> {
-  const sesame = await startInstance({ SESAME_SCIM_SERVER_BURST: '10000', ...env });
+export async function startScim(
+  env: Record<string, string> = {},
+  logger?: Logger,
+): Promise<ScimTest> {
+  const sesame = await startInstance({ SESAME_SCIM_SERVER_BURST: '10000', ...env }, logger);
   const { token } = await sesame.services.scimTokens.create(tokenName, { actor: 'admin' });
   return {
     sesame,
