@@ -153,6 +153,42 @@ describe('PATCH /Users/:id from Okta and others', () => {
     expect(response.body[enterpriseUrn].department).toBe('Ops');
   });
 
+  it('replaces attributes of the whole enterprise extension', async () => {
+    const user = await createUser(scim, 'ann', { [enterpriseUrn]: { department: 'Sales' } });
+    const response = await scim
+      .call(
+        'patch',
+        `/Users/${user.id}`,
+        patch({
+          op: 'replace',
+          path: enterpriseUrn,
+          value: { Department: 'Ops', employeeNumber: '9' },
+        }),
+      )
+      .expect(200);
+    expect(response.body[enterpriseUrn]).toEqual({ department: 'Ops', employeeNumber: '9' });
+    const row = await scim.sesame.services.directory.requireUserById(user.id);
+    expect(row.department).toBe('Ops');
+    expect(row.employee_number).toBe('9');
+  });
+
+  it('takes the enterprise extension as an object without a path', async () => {
+    const user = await createUser(scim, 'ann', { [enterpriseUrn]: { department: 'Sales' } });
+    const response = await scim
+      .call(
+        'patch',
+        `/Users/${user.id}`,
+        patch({ op: 'replace', value: { [enterpriseUrn]: { employeeNumber: '9' } } }),
+      )
+      .expect(200);
+    expect(response.body[enterpriseUrn]).toEqual({ department: 'Sales', employeeNumber: '9' });
+
+    const removed = await scim
+      .call('patch', `/Users/${user.id}`, patch({ op: 'remove', path: enterpriseUrn }))
+      .expect(200);
+    expect(removed.body).not.toHaveProperty(enterpriseUrn);
+  });
+
   it('adds a primary email that replaces the stored one', async () => {
     const user = await createUser(scim, 'ann');
     const response = await scim

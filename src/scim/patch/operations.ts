@@ -78,12 +78,13 @@ function readOperation(operation: unknown, index: number, shape: ResourceShape):
     if (!isObject(operation.value)) {
       throw invalidSyntax(`${where}.value must be an object when there is no path`);
     }
-    return [{ op, value: canonicalResource(operation.value, shape) }];
+    return [{ op, value: flattenExtensions(canonicalResource(operation.value, shape), shape) }];
   }
 
   const target = readPath(operation.path, shape, where);
   if (!target) return [];
   const value = normaliseValue(operation.value, target);
+  if (target.extension) return extensionOperations(op, target.path, value, target, where);
 
   if (op === 'remove' && target.path === 'members' && Array.isArray(value)) {
     return value.map((member, position) => ({
@@ -105,7 +106,42 @@ function normaliseValue(value: unknown, target: PatchTarget): unknown {
   return canonicalValue(value, target.definition);
 }
 
+/**
+ * Splits an operation on a whole extension into one per attribute, because scim-patch reads
+ * the last colon of a path as the end of the schema URN, which an extension URN alone defeats.
+ */
+function extensionOperations(
+  op: PatchOperation['op'],
+  urn: string,
+  value: unknown,
+  target: PatchTarget,
+  where: string,
+): PatchOperation[] {
+  if (op === 'remove') {
+    const names = (target.definition.subAttributes ?? []).map((attribute) => attribute.name);
+    return names.map((name) => ({ op, path: `${urn}:${name}` }));
+  }
+  if (!isObject(value)) throw invalidSyntax(`${where}.value must be an object for an extension`);
+  return Object.entries(value).map(([name, item]) => ({ op, path: `${urn}:${name}`, value: item }));
+}
+
+/** Turns `{ <urn>: { department } }` in a value without a path into `{ <urn>:department }`. */
+function flattenExtensions(value: Record<string, unknown>, shape: ResourceShape) {
+  const result: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    const isExtension = shape.extensions.some((schema) => schema.id === key);
+    if (isExtension && isObject(item)) {
+      for (const [name, inner] of Object.entries(item)) result[`${key}:${name}`] = inner;
+    } else {
+      result[key] = item;
+    }
+  }
+  return result;
+}
+
 interface PatchTarget {
+  /** Set when the path names a whole extension. */
+  extension?: boolean;
   /** The path with names in their defined case, as scim-patch matches them. */
   path: string;
   /** The attribute or sub-attribute whose value the operation sets. */
@@ -125,8 +161,16 @@ function readPath(text: string, shape: ResourceShape, where: string): PatchTarge
   const [, attributePath, filterText, subName] = match;
 
   const resolved = resolvePath(attributePath!, shape);
-  if (!resolved?.attribute)
-    return resolved ? { path: resolved.canonical, definition: extensionDefinition } : undefined;
+  if (!resolved) return undefined;
+  if (!resolved.attribute) {
+    if (filterText !== undefined) throw invalidPath(`${where}.path: an extension takes no filter`);
+    const extension = shape.extensions.find((schema) => schema.id === resolved.extension);
+    return {
+      path: resolved.canonical,
+      definition: extensionAttribute(extension?.attributes),
+      extension: true,
+    };
+  }
   if (filterText === undefined) {
     return { path: resolved.canonical, definition: resolved.subAttribute ?? resolved.attribute };
   }
@@ -146,17 +190,20 @@ function readPath(text: string, shape: ResourceShape, where: string): PatchTarge
 }
 
 /** A whole extension as a PATCH target: its value is an object of the extension's attributes. */
-const extensionDefinition: AttributeDefinition = {
-  name: 'extension',
-  type: 'complex',
-  multiValued: false,
-  description: '',
-  required: false,
-  caseExact: false,
-  mutability: 'readWrite',
-  returned: 'default',
-  uniqueness: 'none',
-};
+function extensionAttribute(attributes: AttributeDefinition[] = []): AttributeDefinition {
+  return {
+    name: 'extension',
+    type: 'complex',
+    multiValued: false,
+    description: '',
+    required: false,
+    caseExact: false,
+    mutability: 'readWrite',
+    returned: 'default',
+    uniqueness: 'none',
+    subAttributes: attributes,
+  };
+}
 
 function parseValueFilter(text: string, where: string): Filter {
   try {
