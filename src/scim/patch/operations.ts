@@ -189,7 +189,7 @@ function readPath(text: string, shape: ResourceShape, where: string): PatchTarge
   };
 }
 
-/** A whole extension as a PATCH target: its value is an object of the extension's attributes. */
+/** Builds the definition of a whole extension as a PATCH target, whose value is an object. */
 function extensionAttribute(attributes: AttributeDefinition[] = []): AttributeDefinition {
   return {
     name: 'extension',
