@@ -142,19 +142,31 @@ export function createProvisioning(
     applicationSlug: application.slug,
     nameIdSource: application.nameid_source,
     level: parseBaseUrl(row.base_url, row.target).level,
+    rateKey: parseBaseUrl(row.base_url, row.target).rateKey,
     groupManagement: row.group_management === 1,
     deprovision: row.deprovision,
   });
 
-  const clientFor = (baseUrl: string, target: 'auto' | TargetLevel, token: string) =>
+  /**
+   * Builds a SCIM client. An administrator waits on an interactive call (the Activate check,
+   * Preview, the import list), so it retries at most twice with short waits; the worker's
+   * client uses the configured retries and backoff.
+   */
+  const clientFor = (
+    baseUrl: string,
+    target: 'auto' | TargetLevel,
+    token: string,
+    use: 'worker' | 'interactive' = 'interactive',
+  ) =>
     createScimClient({
       target: parseBaseUrl(baseUrl, target),
       token,
       limiter,
       timeoutMs: options.timeoutMs,
-      maxRetries: options.maxRetries,
-      backoffBaseMs: options.backoffBaseMs,
-      backoffMaxMs: options.backoffMaxMs,
+      maxRetries: use === 'worker' ? options.maxRetries : Math.min(options.maxRetries, 2),
+      backoffBaseMs:
+        use === 'worker' ? options.backoffBaseMs : Math.min(options.backoffBaseMs, 500),
+      backoffMaxMs: use === 'worker' ? options.backoffMaxMs : Math.min(options.backoffMaxMs, 2000),
       maxResponseBytes: options.maxResponseBytes,
       maxListedResources: options.maxListedResources,
       ca: options.ca,
@@ -192,7 +204,11 @@ export function createProvisioning(
       deprovision: row.deprovision,
       activatedAt: row.activated_at,
       tokenSetAt: row.token_set_at,
-      lastError: row.last_error ?? running.get(application.id)?.worker.haltedBy ?? null,
+      lastError:
+        row.last_error ??
+        running.get(application.id)?.worker.haltedBy ??
+        running.get(application.id)?.worker.retrying ??
+        null,
       jobsPending: jobCount('pending'),
       jobsFailed: jobCount('failed'),
       usersProvisioned: await count('idm_users'),
@@ -235,6 +251,7 @@ export function createProvisioning(
       row.base_url,
       row.target,
       decryptToken(secretKey, applicationId, row.token_encrypted),
+      'worker',
     );
     const syncer = createSyncer(db, insights, client, contextOf(application, row), queue);
     const worker = startWorker(
@@ -332,8 +349,6 @@ export function createProvisioning(
           'Activate the Identity Management integration before importing users',
         );
       }
-      const current = running.get(application.id);
-      if (current) return use(current.client);
       const client = clientFor(
         row.base_url,
         row.target,

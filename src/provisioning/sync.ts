@@ -67,25 +67,39 @@ export function createSyncer(
   context: IntegrationContext,
   queue: ChangeQueue,
 ): Syncer {
-  const record = (
+  /**
+   * Records a provisioning event. `subject.username` is the SCIM userName; the event names the
+   * Sesame username when the user still exists, so that the Directory Insights user filter finds
+   * provisioning events beside the user's other events.
+   */
+  const record = async (
     type: EventType,
     subject: { userId?: string; username?: string; group?: string },
     result: { status?: number; error?: unknown; details?: Record<string, unknown> },
   ) => {
     const failure = result.error instanceof ScimCallError ? result.error : undefined;
     const status = failure?.status ?? result.status;
+    const sesameUser =
+      subject.userId === undefined
+        ? undefined
+        : await db
+            .selectFrom('users')
+            .select('username')
+            .where('id', '=', subject.userId)
+            .executeTakeFirst();
     return insights.record({
       type,
       outcome: result.error ? 'failure' : 'success',
       actor: 'provisioning',
       userId: subject.userId ?? null,
-      username: subject.username ?? null,
+      username: sesameUser?.username ?? subject.username ?? null,
       applicationId: context.applicationId,
       applicationSlug: context.applicationSlug,
       errorCode: result.error ? (failure?.kind ?? 'internal') : null,
       errorMessage: result.error ? String((result.error as Error).message).slice(0, 500) : null,
       details: {
         ...(subject.group !== undefined && { group: subject.group }),
+        ...(subject.username !== undefined && { userName: subject.username }),
         ...(status !== undefined && { status }),
         ...result.details,
       },

@@ -1,6 +1,6 @@
 import type { Db } from '../db/index.ts';
 import type { UsersTable } from '../db/schema.ts';
-import type { TargetLevel } from './target.ts';
+import { parseBaseUrl, type TargetLevel } from './target.ts';
 
 /** What an application's integration needs to know to compute the state it should send. */
 export interface IntegrationContext {
@@ -9,6 +9,8 @@ export interface IntegrationContext {
   /** The user property that the application's SAML NameID carries, sent as SCIM `userName`. */
   nameIdSource: 'email' | 'username';
   level: TargetLevel;
+  /** The SP account (see `ScimTarget.rateKey`); applications naming the same one share users. */
+  rateKey: string;
   groupManagement: boolean;
   deprovision: 'delete' | 'deactivate';
 }
@@ -83,12 +85,48 @@ export async function readWantedUser(
     .where('application_groups.application_id', '=', context.applicationId)
     .where('group_members.user_id', '=', userId)
     .execute();
-  const inScope = user.status === 'active' && bindings.length > 0;
+  // Another application that provisions the same account may still grant the user access, and
+  // then this one must not deactivate them.
+  const grantedElsewhere =
+    bindings.length === 0 && (await boundInSiblingApplication(db, context, userId));
+  const inScope = user.status === 'active' && (bindings.length > 0 || grantedElsewhere);
   // With group management on, entitlements travel on the Databricks groups instead.
   const entitlements = context.groupManagement
     ? []
     : unionOf(bindings.map((row) => row.entitlements));
   return { user, inScope, attributes: userAttributes(user, context, inScope, entitlements) };
+}
+
+/** Tells whether another active integration on the same SP account binds a group of the user. */
+async function boundInSiblingApplication(
+  db: Db,
+  context: IntegrationContext,
+  userId: string,
+): Promise<boolean> {
+  const integrations = await db
+    .selectFrom('idm_integrations')
+    .select(['application_id', 'base_url', 'target'])
+    .where('active', '=', 1)
+    .where('application_id', '!=', context.applicationId)
+    .execute();
+  const siblings = integrations
+    .filter((row) => {
+      try {
+        return parseBaseUrl(row.base_url, row.target).rateKey === context.rateKey;
+      } catch {
+        return false;
+      }
+    })
+    .map((row) => row.application_id);
+  if (siblings.length === 0) return false;
+  const row = await db
+    .selectFrom('application_groups')
+    .innerJoin('group_members', 'group_members.group_id', 'application_groups.group_id')
+    .select('group_members.user_id')
+    .where('application_groups.application_id', 'in', siblings)
+    .where('group_members.user_id', '=', userId)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Reads the state Sesame wants the SP to hold for one group; undefined once the group is deleted. */

@@ -21,6 +21,8 @@ export interface Worker {
   stop(): Promise<void>;
   /** Why the worker stopped on its own (such as a rejected Token Key); undefined while it runs. */
   readonly haltedBy: string | undefined;
+  /** The failure that the job in hand is being retried after; undefined once a job succeeds. */
+  readonly retrying: string | undefined;
 }
 
 /**
@@ -41,6 +43,7 @@ export function startWorker(
   const sleep = options.sleep ?? delay;
   let stopped = false;
   let haltedBy: string | undefined;
+  let retrying: string | undefined;
   let wake: (() => void) | undefined;
   let idleWaiters: Array<() => void> = [];
   let signalStop = () => {};
@@ -93,6 +96,7 @@ export function startWorker(
         else if (job.kind === 'group') await syncer.syncGroup(run);
         else await syncer.reconcile();
         await db.deleteFrom('idm_jobs').where('id', '=', job.id).execute();
+        retrying = undefined;
         // better-sqlite3 answers at once, so jobs that send nothing would otherwise hold the
         // event loop until the queue is empty and leave HTTP requests waiting.
         await new Promise((resolve) => setImmediate(resolve));
@@ -129,6 +133,7 @@ export function startWorker(
             },
             'provisioning job failed; retrying',
           );
+          retrying = `Retrying a ${job.kind} job (attempt ${job.attempts + 1} of ${options.maxRetries}) after: ${message}`;
           // A stop ends the wait, and the loop then leaves the job started for the next start.
           await Promise.race([sleep(backoff(job.attempts)), stopping]);
           continue;
@@ -138,6 +143,16 @@ export function startWorker(
           .set({ state: 'failed', last_error: message })
           .where('id', '=', job.id)
           .execute();
+        retrying = undefined;
+        logger.warn(
+          {
+            application: application.slug,
+            jobId: job.id,
+            attempts: job.attempts + 1,
+            err: message,
+          },
+          'provisioning job marked failed',
+        );
         if (!failure || job.kind === 'sync') {
           // The syncer records each failed user or group call; the rest is recorded here.
           logger.error(
@@ -175,6 +190,9 @@ export function startWorker(
   return {
     get haltedBy() {
       return haltedBy;
+    },
+    get retrying() {
+      return retrying;
     },
     kick() {
       wake?.();

@@ -80,6 +80,39 @@ describe('the Identity Management integration', () => {
     expect((await provisioning.get('databricks'))?.active).toBe(true);
   });
 
+  it('gives up on an interactive check after two retries', async () => {
+    const { provisioning } = setup.sesame.services;
+    setup.scim.scim.faults.set({ unavailable: {} });
+    await expect(
+      provisioning.activate('databricks', { baseUrl: setup.scim.baseUrl, token: scimToken }, by),
+    ).rejects.toThrow(/Busy or failing/);
+    // The worker's budget is 8 retries; an administrator waiting on the page gets 2.
+    expect(setup.scim.scim.requests).toHaveLength(3);
+  });
+
+  it('shows the failure that a waiting job is retried after', async () => {
+    const { provisioning, directory } = setup.sesame.services;
+    await seedBoundGroup(setup, 1);
+    await activate(setup);
+    setup.scim.scim.faults.set({ unavailable: {} });
+
+    await directory.updateUser(
+      (await directory.requireUser('eng1')).id,
+      { lastName: 'During Outage' },
+      by,
+    );
+    let lastError: string | null | undefined;
+    for (let waited = 0; !lastError && waited < 5000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      lastError = (await provisioning.get('databricks'))?.lastError;
+    }
+    expect(lastError).toMatch(/^Retrying a user job \(attempt \d+ of 8\) after: HTTP 503/);
+
+    setup.scim.scim.faults.clear();
+    await settle(setup);
+    expect((await provisioning.get('databricks'))?.lastError).toBeNull();
+  });
+
   it('stops all provisioning on deactivation and leaves Databricks as it is', async () => {
     const { provisioning, directory } = setup.sesame.services;
     const { group } = await seedBoundGroup(setup, 2);

@@ -4,6 +4,7 @@ import {
   by,
   createDatabricksApplication,
   createUsers,
+  remoteUsers,
   scimToken,
   startSetup,
   type Setup,
@@ -41,5 +42,14 @@ describe('the rate limit per Databricks account', () => {
     // Both applications provision the same 30 people; each exists once in Databricks.
     const creates = findRequests(setup.scim.scim.requests, { method: 'POST', resource: 'Users' });
     expect(creates.filter((request) => request.status === 201)).toHaveLength(30);
+
+    // The first application still grants access, so unbinding the group from the second one
+    // must not deactivate anybody.
+    await applications.unbind('second', group.id, by);
+    await provisioning.whenIdle('second');
+    expect(Object.values(remoteUsers(setup)).every((active) => active)).toBe(true);
+    expect(findRequests(setup.scim.scim.requests, { method: 'PATCH', resource: 'Users' })).toEqual(
+      [],
+    );
   }, 30_000);
 });

@@ -41,7 +41,10 @@ describe('provisioning users', () => {
     );
     expect(requests[1]).toMatch(/^POST .*\/Users$/);
     const lookups = await eventsOf(setup, 'user_lookup_provision');
-    expect(lookups[0]).toMatchObject({ username: 'late1@example.com', details: { found: false } });
+    expect(lookups[0]).toMatchObject({
+      username: 'late1',
+      details: { userName: 'late1@example.com', found: false },
+    });
   });
 
   it('adopts a Databricks user with the same userName instead of creating one', async () => {
