@@ -9,6 +9,7 @@ import { provisioningMigration } from './migrations/0003-provisioning.ts';
 import { passwordLinksMigration } from './migrations/0004-password-links.ts';
 import { scimTokensMigration } from './migrations/0005-scim-tokens.ts';
 import { scimDirectoryFieldsMigration } from './migrations/0006-scim-directory-fields.ts';
+import { listOrderIndexesMigration } from './migrations/0007-list-order-indexes.ts';
 import type { Database } from './schema.ts';
 
 export type { Database } from './schema.ts';
@@ -22,6 +23,7 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
     '0004-password-links': passwordLinksMigration(dialect),
     '0005-scim-tokens': scimTokensMigration(dialect),
     '0006-scim-directory-fields': scimDirectoryFieldsMigration(dialect),
+    '0007-list-order-indexes': listOrderIndexesMigration(),
   };
 }
 

@@ -64,7 +64,9 @@ export function sortExpression(path: string, scope: FilterScope) {
   if (attribute.type === 'dateTime') return { expression: attribute.column, mayBeEmpty: false };
   const expression =
     attribute.caseExact || attribute.lowered ? attribute.column : sql`lower(${attribute.column})`;
-  return { expression, mayBeEmpty: true };
+  // The lower-cased key columns (username, email, group name) are required and never empty, so
+  // their sort needs no empty-last term and can use the key's unique index.
+  return { expression, mayBeEmpty: !attribute.lowered };
 }
 
 function topLevelLookup(scope: FilterScope): Lookup {
