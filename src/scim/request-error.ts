@@ -43,6 +43,20 @@ export function scimFailureOf(error: unknown): {
   if (error instanceof ScimRequestError) {
     return { status: error.status, detail: error.message, scimType: error.scimType };
   }
+  // Express marks client faults it finds itself, such as a malformed %-escape in the path.
+  const clientFault = error as { status?: unknown; expose?: unknown } | null;
+  if (
+    !(error instanceof SesameError) &&
+    typeof clientFault?.status === 'number' &&
+    clientFault.status >= 400 &&
+    clientFault.status < 500
+  ) {
+    return {
+      status: 400,
+      detail: 'The request path or query is malformed',
+      scimType: scimTypes.invalidSyntax,
+    };
+  }
   if (!(error instanceof SesameError) || !error.expose) {
     return { status: 500, detail: 'Internal error' };
   }

@@ -126,7 +126,7 @@ describe('PUT /Users/:id', () => {
       .call('put', `/Users/${admin.id}`, userBody('root', { password: 'a long new password' }))
       .expect(403);
     expect(response.body.detail).toBe(
-      'The password of administrator "root" cannot be set through SCIM; use the admin portal',
+      'The password of administrator "root" cannot be changed through SCIM; use the admin portal',
     );
     expect((await directory.requireUserById(admin.id)).password_hash).toBeNull();
   });

@@ -1,6 +1,6 @@
 import type { Db } from '../../db/index.ts';
 import type { Actor, Directory } from '../../directory/service.ts';
-import { invalidValue, uniquenessOf } from '../request-error.ts';
+import { invalidValue, ScimRequestError, uniquenessOf } from '../request-error.ts';
 import type { GroupState } from './input.ts';
 import { unknownUserIds, type GroupRecord } from './store.ts';
 
@@ -35,6 +35,21 @@ export async function updateGroup(
     ...(state.displayName !== row.name && { name: state.displayName }),
     ...(state.externalId !== row.external_id && { externalId: state.externalId }),
   };
+  if (changes.name !== undefined) {
+    // Provisioning takes over an SP group of the same name, so a token that could rename a
+    // bound group could aim it at the SP's administrators group.
+    const bound = await trx
+      .selectFrom('application_groups')
+      .select('application_id')
+      .where('group_id', '=', row.id)
+      .executeTakeFirst();
+    if (bound) {
+      throw new ScimRequestError(
+        403,
+        `Group "${row.name}" is bound to an application and cannot be renamed through SCIM; rename it in the admin portal`,
+      );
+    }
+  }
   if (Object.keys(changes).length > 0) {
     await uniquenessOf(directory.updateGroup(row.id, changes, by));
   }

@@ -54,7 +54,15 @@ export function readPatchBody(body: unknown, shape: ResourceShape): PatchOperati
   if (operations.length > maxPatchOperations) {
     throw invalidSyntax(`Operations has more than ${maxPatchOperations} operations`);
   }
-  return operations.flatMap((operation, index) => readOperation(operation, index, shape));
+  const expanded = operations.flatMap((operation, index) => readOperation(operation, index, shape));
+  // A removal by a list of members becomes one operation per member, and each scans the whole
+  // member list, so the cap applies after the expansion.
+  if (expanded.length > maxPatchOperations) {
+    throw invalidSyntax(
+      `Operations has more than ${maxPatchOperations} operations, counting each member of a removal list`,
+    );
+  }
+  return expanded;
 }
 
 function readOperation(operation: unknown, index: number, shape: ResourceShape): PatchOperation[] {
@@ -87,10 +95,10 @@ function readOperation(operation: unknown, index: number, shape: ResourceShape):
   if (target.extension) return extensionOperations(op, target.path, value, target, where);
 
   if (op === 'remove' && target.path === 'members' && Array.isArray(value)) {
-    return value.map((member, position) => ({
-      op,
-      path: `members[value eq ${JSON.stringify(memberId(member, `${where}.value[${position}]`))}]`,
-    }));
+    const ids = new Set(
+      value.map((member, position) => memberId(member, `${where}.value[${position}]`)),
+    );
+    return [...ids].map((id) => ({ op, path: `members[value eq ${JSON.stringify(id)}]` }));
   }
   return [{ op, path: target.path, ...(value !== undefined && { value }) }];
 }

@@ -44,21 +44,37 @@ export async function updateUser(
   by: Actor,
 ): Promise<void> {
   const changes = profileChanges(row, state);
+  const status = state.active === undefined ? row.status : state.active ? 'active' : 'suspended';
+  // A SCIM token must not be a way to take over or lock out an administrator's account: their
+  // sign-in names, password and status change only in the admin portal.
+  if (row.is_admin === 1) {
+    const guarded = [
+      changes.username !== undefined && 'userName',
+      changes.email !== undefined && 'emails',
+      state.password !== undefined && 'password',
+      status !== row.status && 'active',
+    ].filter(Boolean);
+    if (guarded.length > 0) {
+      throw new ScimRequestError(
+        403,
+        `The ${guarded.join(', ')} of administrator "${row.username}" cannot be changed through SCIM; use the admin portal`,
+      );
+    }
+  }
   if (Object.keys(changes).length > 0)
     await uniquenessOf(directory.updateUser(row.id, changes, by));
 
-  if (state.password !== undefined) {
-    // A SCIM token must not be a way to take over an administrator's account.
-    if (row.is_admin === 1) {
-      throw new ScimRequestError(
-        403,
-        `The password of administrator "${row.username}" cannot be set through SCIM; use the admin portal`,
-      );
-    }
-    await directory.setPassword(state.userName, state.password, by);
-  }
-
-  if (state.active === undefined) return;
-  const status = state.active ? 'active' : 'suspended';
+  if (state.password !== undefined) await directory.setPassword(state.userName, state.password, by);
   if (status !== row.status) await directory.setStatusById(row.id, status, by);
+}
+
+/** Deletes a user; administrators are deleted only in the admin portal. */
+export async function deleteUser(directory: Directory, row: UsersTable, by: Actor): Promise<void> {
+  if (row.is_admin === 1) {
+    throw new ScimRequestError(
+      403,
+      `Administrator "${row.username}" cannot be deleted through SCIM; use the admin portal`,
+    );
+  }
+  await directory.deleteUser(row.id, by);
 }

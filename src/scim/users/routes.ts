@@ -1,7 +1,7 @@
 import type { Services } from '../../services.ts';
 import { resourceHandlers, type ResourceKind } from '../resource-handlers.ts';
 import { userShape } from '../schema/names.ts';
-import { createUser, updateUser } from './apply.ts';
+import { createUser, deleteUser, updateUser } from './apply.ts';
 import { readUser, type UserState } from './input.ts';
 import { userResource } from './representation.ts';
 import { userFilterScope } from './scope.ts';
@@ -19,7 +19,7 @@ const userKind: ResourceKind<UserRecord, UserState> = {
   read: readUser,
   create: async (directory, _trx, state, by) => (await createUser(directory, state, by)).id,
   update: (directory, _trx, current, state, by) => updateUser(directory, current.row, state, by),
-  remove: (directory, current, by) => directory.deleteUser(current.row.id, by),
+  remove: (directory, current, by) => deleteUser(directory, current.row, by),
 };
 
 /** Builds the handlers of `/Users` and `/Users/{id}`. */
