@@ -46,14 +46,14 @@ export interface Config {
   /** Outbound SCIM provisioning: requests per second per SP account, and lower limits per method. */
   scimRatePerSecond: number;
   scimMethodRates: Partial<Record<string, number>>;
-  /** Time to wait for a SCIM server's answer before the call counts as failed. */
+  /** Deadline of one SCIM request, from sending it to the end of the response. */
   scimTimeoutMs: number;
   /** Retries of a throttled or failed SCIM call or job before the job is marked failed. */
   scimMaxRetries: number;
   /** Exponential backoff between retries: first wait, and the cap of any wait (Retry-After too). */
   scimBackoffBaseMs: number;
   scimBackoffMaxMs: number;
-  /** Maximum size of one SCIM answer. */
+  /** Maximum size of one SCIM response. */
   scimMaxResponseBytes: number;
   /** Maximum users, or groups, read from a SCIM server in one listing. */
   scimMaxListedResources: number;

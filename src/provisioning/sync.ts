@@ -32,6 +32,7 @@ import {
   type RemoteUser,
 } from './resources.ts';
 import {
+  boundGroupsOfUser,
   readWantedGroup,
   readWantedUser,
   type IntegrationContext,
@@ -164,13 +165,7 @@ export function createSyncer(
   /** Asks for the group jobs that a user's changed link or scope makes necessary. */
   const enqueueGroupsOf = async (userId: string) => {
     if (!context.groupManagement) return;
-    const groups = await db
-      .selectFrom('group_members')
-      .innerJoin('application_groups', 'application_groups.group_id', 'group_members.group_id')
-      .select('group_members.group_id')
-      .where('application_groups.application_id', '=', context.applicationId)
-      .where('group_members.user_id', '=', userId)
-      .execute();
+    const groups = await boundGroupsOfUser(db, [context.applicationId], userId);
     const held = await db
       .selectFrom('idm_memberships')
       .select('group_id')
@@ -247,7 +242,7 @@ export function createSyncer(
       if (wanted.active) await createUser(userId, wanted);
       return;
     }
-    // userName and emails stay as the SP holds them, because it ignored any change to them.
+    // userName and emails keep the SP's values, because Databricks ignores changes to them.
     await saveUserLink(db, context.applicationId, userId, remoteId, {
       ...wanted,
       userName: held.userName,

@@ -2,7 +2,7 @@ import type { Db } from '../db/index.ts';
 import type { UsersTable } from '../db/schema.ts';
 import { parseBaseUrl, type TargetLevel } from './target.ts';
 
-/** What an application's integration needs to know to compute the state it should send. */
+/** The settings of an application's integration that decide the state it sends. */
 export interface IntegrationContext {
   applicationId: string;
   applicationSlug: string;
@@ -78,13 +78,7 @@ export async function readWantedUser(
 ): Promise<WantedUser | undefined> {
   const user = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
   if (!user) return undefined;
-  const bindings = await db
-    .selectFrom('application_groups')
-    .innerJoin('group_members', 'group_members.group_id', 'application_groups.group_id')
-    .select('application_groups.entitlements')
-    .where('application_groups.application_id', '=', context.applicationId)
-    .where('group_members.user_id', '=', userId)
-    .execute();
+  const bindings = await boundGroupsOfUser(db, [context.applicationId], userId);
   // Another application that provisions the same account may still grant the user access, and
   // then this one must not deactivate them.
   const grantedElsewhere =
@@ -119,14 +113,18 @@ async function boundInSiblingApplication(
     })
     .map((row) => row.application_id);
   if (siblings.length === 0) return false;
-  const row = await db
+  return (await boundGroupsOfUser(db, siblings, userId)).length > 0;
+}
+
+/** Lists the user's groups that are bound to any of `applicationIds`, with their entitlements. */
+export function boundGroupsOfUser(db: Db, applicationIds: string[], userId: string) {
+  return db
     .selectFrom('application_groups')
     .innerJoin('group_members', 'group_members.group_id', 'application_groups.group_id')
-    .select('group_members.user_id')
-    .where('application_groups.application_id', 'in', siblings)
+    .select(['application_groups.group_id', 'application_groups.entitlements'])
+    .where('application_groups.application_id', 'in', applicationIds)
     .where('group_members.user_id', '=', userId)
-    .executeTakeFirst();
-  return row !== undefined;
+    .execute();
 }
 
 /** Reads the state Sesame wants the SP to hold for one group; undefined once the group is deleted. */

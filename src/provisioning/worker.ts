@@ -97,8 +97,8 @@ export function startWorker(
         else await syncer.reconcile();
         await db.deleteFrom('idm_jobs').where('id', '=', job.id).execute();
         retrying = undefined;
-        // better-sqlite3 answers at once, so jobs that send nothing would otherwise hold the
-        // event loop until the queue is empty and leave HTTP requests waiting.
+        // better-sqlite3 queries are synchronous, so jobs that send nothing would otherwise hold
+        // the event loop until the queue is empty and leave HTTP requests waiting.
         await new Promise((resolve) => setImmediate(resolve));
       } catch (error) {
         const failure = error instanceof ScimCallError ? error : undefined;

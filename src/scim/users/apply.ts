@@ -44,7 +44,8 @@ export async function updateUser(
   by: Actor,
 ): Promise<void> {
   const changes = profileChanges(row, state);
-  const status = state.active === undefined ? row.status : state.active ? 'active' : 'suspended';
+  let status = row.status;
+  if (state.active !== undefined) status = state.active ? 'active' : 'suspended';
   // A SCIM token must not be a way to take over or lock out an administrator's account: their
   // sign-in names, password and status change only in the admin portal.
   if (row.is_admin === 1) {
